@@ -1,0 +1,103 @@
+// Argument decoding and result encoding shared by every exported operator. The TypeScript layer has
+// already validated option objects (as sharp does); here we only convert plain values: tensors arrive
+// as integer handles, lists as arrays of numbers, optionals as undefined/null.
+#pragma once
+#include <napi.h>
+#include <torch/torch.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "table.h"
+
+namespace stad {
+
+at::ScalarType parseDtype(const std::string& name);
+std::string dtypeName(at::ScalarType t);
+at::Device parseDevice(const std::string& name);
+std::string deviceName(const at::Device& d);
+
+class Args {
+ public:
+  Args(const Napi::CallbackInfo& info) : info_(info) {}
+  Napi::Env env() const { return info_.Env(); }
+  size_t size() const { return info_.Length(); }
+  bool has(size_t i) const { return i < info_.Length() && !info_[i].IsUndefined() && !info_[i].IsNull(); }
+
+  const at::Tensor& tensor(size_t i) const { return table().get(info_[i].As<Napi::Number>().Int32Value()); }
+  std::optional<at::Tensor> optTensor(size_t i) const {
+    if (!has(i)) return std::nullopt;
+    return tensor(i);
+  }
+  // An undefined at::Tensor when absent (what many ATen functions take for "no tensor").
+  at::Tensor tensorOrUndefined(size_t i) const { return has(i) ? tensor(i) : at::Tensor(); }
+  double num(size_t i) const { return info_[i].As<Napi::Number>().DoubleValue(); }
+  int64_t i64(size_t i) const { return info_[i].As<Napi::Number>().Int64Value(); }
+  int32_t i32(size_t i) const { return info_[i].As<Napi::Number>().Int32Value(); }
+  bool boolean(size_t i) const { return info_[i].ToBoolean().Value(); }
+  std::string str(size_t i) const { return info_[i].As<Napi::String>().Utf8Value(); }
+  std::optional<double> optNum(size_t i) const {
+    if (!has(i)) return std::nullopt;
+    return num(i);
+  }
+  std::optional<int64_t> optI64(size_t i) const {
+    if (!has(i)) return std::nullopt;
+    return i64(i);
+  }
+  // A JS number as an ATen Scalar: integral numbers stay integral so that int tensors keep their dtype.
+  at::Scalar scalar(size_t i) const;
+  std::vector<int64_t> ints(size_t i) const;
+  std::optional<std::vector<int64_t>> optInts(size_t i) const {
+    if (!has(i)) return std::nullopt;
+    return ints(i);
+  }
+  std::vector<double> doubles(size_t i) const;
+  std::vector<at::Tensor> tensors(size_t i) const;
+  at::ScalarType dtype(size_t i, at::ScalarType dflt = at::kFloat) const { return has(i) ? parseDtype(str(i)) : dflt; }
+  at::Device device(size_t i) const { return has(i) ? parseDevice(str(i)) : at::Device(at::kCPU); }
+  at::TensorOptions options(size_t dtypeIdx, size_t deviceIdx, at::ScalarType dflt = at::kFloat) const {
+    return at::TensorOptions().dtype(dtype(dtypeIdx, dflt)).device(device(deviceIdx));
+  }
+
+ private:
+  const Napi::CallbackInfo& info_;
+};
+
+// Stores a result tensor and returns its handle as a JS number.
+Napi::Value ret(Napi::Env env, at::Tensor t);
+// Stores several results and returns an array of handles.
+Napi::Value retList(Napi::Env env, const std::vector<at::Tensor>& ts);
+
+// Runs an operator body, turning libtorch and argument errors into JavaScript Errors that carry the
+// operator's name and libtorch's message (without its C++ backtrace). Never lets an exception abort.
+template <typename F>
+Napi::Value guarded(const char* name, const Napi::CallbackInfo& info, F&& body) {
+  try {
+    return body(Args(info));
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throw Napi::Error::New(info.Env(), std::string(name) + ": " + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string(name) + ": " + e.what());
+  }
+}
+
+// Declares `static Napi::Value op_NAME(const Napi::CallbackInfo&)` whose body sees `a` (Args).
+#define STAD_OP(NAME) \
+  static Napi::Value op_##NAME##_impl(const Args& a); \
+  static Napi::Value op_##NAME(const Napi::CallbackInfo& info) { return guarded(#NAME, info, op_##NAME##_impl); } \
+  static Napi::Value op_##NAME##_impl(const Args& a)
+
+#define STAD_EXPORT(exports, NAME) exports.Set(#NAME, Napi::Function::New(env, op_##NAME, #NAME))
+
+// Registration hooks of each operator family (ops_*.cc).
+void registerTensorOps(Napi::Env env, Napi::Object exports);
+void registerMathOps(Napi::Env env, Napi::Object exports);
+void registerShapeOps(Napi::Env env, Napi::Object exports);
+void registerNNOps(Napi::Env env, Napi::Object exports);
+void registerAutogradOps(Napi::Env env, Napi::Object exports);
+void registerVisionOps(Napi::Env env, Napi::Object exports);
+
+}  // namespace stad

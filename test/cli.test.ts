@@ -1,0 +1,15 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli } from './helpers.js';
+
+test('stad --help lists the command and exits 0', () => {
+  const r = runCli(['--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /Usage: stad/);
+});
+
+test('an unknown subcommand is a usage error with exit code 2', () => {
+  const r = runCli(['no-such-command']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown command/);
+});

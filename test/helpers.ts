@@ -1,0 +1,30 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+
+/** The repository root (tests run compiled from dist/test/). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** ../shared beside the checkout: read-only fixtures written by other tools. */
+export const sharedDir = resolve(repoRoot, '..', 'shared');
+export const sharedFixtures = join(sharedDir, 'fixtures');
+/** test/fixtures: small committed data of our own. */
+export const fixtures = join(repoRoot, 'test', 'fixtures');
+
+/** A fresh temporary directory, removed by the returned cleanup function. */
+export function tempDir(prefix = 'stad-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs the compiled CLI in a child process; returns exit code, stdout and stderr. */
+export function runCli(args: string[], opts: { cwd?: string; input?: string } = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'src', 'cli', 'main.js'), ...args], {
+    cwd: opts.cwd ?? repoRoot,
+    encoding: 'utf8',
+    input: opts.input,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
