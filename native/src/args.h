@@ -5,7 +5,7 @@
 #include <napi.h>
 #include <torch/torch.h>
 
-#include <optional>
+
 #include <string>
 #include <vector>
 
@@ -26,8 +26,8 @@ class Args {
   bool has(size_t i) const { return i < info_.Length() && !info_[i].IsUndefined() && !info_[i].IsNull(); }
 
   const at::Tensor& tensor(size_t i) const { return table().get(info_[i].As<Napi::Number>().Int32Value()); }
-  std::optional<at::Tensor> optTensor(size_t i) const {
-    if (!has(i)) return std::nullopt;
+  c10::optional<at::Tensor> optTensor(size_t i) const {
+    if (!has(i)) return c10::nullopt;
     return tensor(i);
   }
   // An undefined at::Tensor when absent (what many ATen functions take for "no tensor").
@@ -35,21 +35,22 @@ class Args {
   double num(size_t i) const { return info_[i].As<Napi::Number>().DoubleValue(); }
   int64_t i64(size_t i) const { return info_[i].As<Napi::Number>().Int64Value(); }
   int32_t i32(size_t i) const { return info_[i].As<Napi::Number>().Int32Value(); }
+  bool info_isNumber(size_t i) const { return info_[i].IsNumber(); }
   bool boolean(size_t i) const { return info_[i].ToBoolean().Value(); }
   std::string str(size_t i) const { return info_[i].As<Napi::String>().Utf8Value(); }
-  std::optional<double> optNum(size_t i) const {
-    if (!has(i)) return std::nullopt;
+  c10::optional<double> optNum(size_t i) const {
+    if (!has(i)) return c10::nullopt;
     return num(i);
   }
-  std::optional<int64_t> optI64(size_t i) const {
-    if (!has(i)) return std::nullopt;
+  c10::optional<int64_t> optI64(size_t i) const {
+    if (!has(i)) return c10::nullopt;
     return i64(i);
   }
   // A JS number as an ATen Scalar: integral numbers stay integral so that int tensors keep their dtype.
   at::Scalar scalar(size_t i) const;
   std::vector<int64_t> ints(size_t i) const;
-  std::optional<std::vector<int64_t>> optInts(size_t i) const {
-    if (!has(i)) return std::nullopt;
+  c10::optional<std::vector<int64_t>> optInts(size_t i) const {
+    if (!has(i)) return c10::nullopt;
     return ints(i);
   }
   std::vector<double> doubles(size_t i) const;
