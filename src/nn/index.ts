@@ -1,0 +1,20 @@
+/** stad's neural-network library: torch.nn's names and behaviour over the tensor API. */
+export { Module, StateDictError, describeMismatch } from './module.js';
+export type { TensorModule, StateDictMismatch } from './module.js';
+export { Conv2d, Conv3d } from './layers/conv.js';
+export type { ConvLayerOptions } from './layers/conv.js';
+export { BatchNorm1d, BatchNorm2d, BatchNorm3d } from './layers/batchnorm.js';
+export type { BatchNormLayerOptions } from './layers/batchnorm.js';
+export { Linear } from './layers/linear.js';
+export { ReLU, Identity, Dropout, MaxPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d } from './layers/simple.js';
+export { Sequential } from './layers/sequential.js';
+export * as init from './init.js';
+export { Optimizer } from './optim/optimizer.js';
+export type { ParamGroup, OptimizerState } from './optim/optimizer.js';
+export { SGD } from './optim/sgd.js';
+export type { SGDOptions } from './optim/sgd.js';
+export { AdamW } from './optim/adamw.js';
+export type { AdamWOptions } from './optim/adamw.js';
+export { learningRateAt } from './optim/schedule.js';
+export type { LRScheduleOptions } from './optim/schedule.js';
+export { clipGradNorm_ } from './optim/clip.js';
