@@ -1,0 +1,220 @@
+/**
+ * Frame sources: where a clip's pixels come from. Two kinds, both decoding straight to the size the
+ * pipeline needs (decoding at full size and then resizing would double the work):
+ * - a folder of JPEG/PNG frames (the reference layout, `<video>_<frame:05d>.jpg`), decoded with sharp;
+ * - a video file, decoded by ffmpeg, seeking to the clip instead of decoding from the start, streamed
+ *   as raw RGB at the target size.
+ * Frames are RGB, interleaved, uint8: [H, W, 3].
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import sharp from 'sharp';
+import { UserError } from '../util/errors.js';
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+export interface RGBFrame extends Size {
+  /** [H, W, 3] interleaved RGB. */
+  data: Uint8Array;
+}
+
+export interface FrameSource {
+  /** Name used in error messages (the video id). */
+  readonly video: string;
+  /**
+   * The first and last frame numbers. Image folders use the numbers in their file names
+   * (`seq1_00001.jpg` is frame 1); videos number frames from 0.
+   */
+  frameRange(): Promise<{ first: number; last: number }>;
+  /** Native frame size. */
+  size(): Promise<Size>;
+  /** Decodes the given frames (in order, repeats allowed), resized to `size` if given. */
+  read(indices: readonly number[], size?: Size): Promise<RGBFrame[]>;
+}
+
+// sharp's own thread pool would compete with libtorch's and with our decoding workers; one thread per
+// decode and parallelism across clips (worker threads) is faster on small frames.
+sharp.concurrency(1);
+sharp.cache(false);
+
+/**
+ * A folder of frame images, numbered by the digits at the end of their names (`seq1_00042.jpg` is frame
+ * 42), as the reference layout `<video>_<frame:05d>.jpg` does.
+ */
+export class ImageFolderSource implements FrameSource {
+  private constructor(
+    readonly video: string,
+    private readonly dir: string,
+    private readonly files: ReadonlyMap<number, string>,
+    private readonly range: { first: number; last: number },
+  ) {}
+
+  static fromFolder(dir: string, video = basename(dir)): ImageFolderSource {
+    if (!existsSync(dir)) throw new UserError(`${dir}: frame folder of video '${video}' does not exist`);
+    const files = new Map<number, string>();
+    for (const f of readdirSync(dir)) {
+      const m = /(\d+)\.(jpe?g|png)$/i.exec(f);
+      if (!m) continue;
+      const n = Number(m[1]);
+      if (files.has(n)) throw new UserError(`${join(dir, f)}: frame ${n} of video '${video}' also exists as ${files.get(n)}`);
+      files.set(n, f);
+    }
+    if (files.size === 0) throw new UserError(`${dir}: no numbered .jpg or .png frames for video '${video}'`);
+    const nums = [...files.keys()];
+    return new ImageFolderSource(video, dir, files, { first: Math.min(...nums), last: Math.max(...nums) });
+  }
+
+  async frameRange(): Promise<{ first: number; last: number }> {
+    return this.range;
+  }
+
+  /** The file of a frame number. */
+  fileOf(frame: number): string {
+    const f = this.files.get(frame);
+    if (f === undefined) throw new UserError(`${this.dir}: frame ${frame} of video '${this.video}' is missing (frames ${this.range.first}-${this.range.last})`);
+    return join(this.dir, f);
+  }
+
+  async size(): Promise<Size> {
+    const file = this.fileOf(this.range.first);
+    try {
+      const m = await sharp(file).metadata();
+      return { width: m.width ?? 0, height: m.height ?? 0 };
+    } catch (e) {
+      throw new UserError(`${file}: cannot read the first frame of video '${this.video}': ${(e as Error).message}`);
+    }
+  }
+
+  async read(indices: readonly number[], size?: Size): Promise<RGBFrame[]> {
+    // Repeated indices (clips padded at the video's ends) are decoded once.
+    const unique = [...new Set(indices)];
+    const decoded = new Map<number, RGBFrame>();
+    await Promise.all(
+      unique.map(async (i) => {
+        decoded.set(i, await this.decode(i, size));
+      }),
+    );
+    return indices.map((i) => decoded.get(i)!);
+  }
+
+  private async decode(index: number, size?: Size): Promise<RGBFrame> {
+    const file = this.fileOf(index);
+    try {
+      let img = sharp(file).removeAlpha().toColourspace('srgb');
+      if (size) img = img.resize(size.width, size.height, { fit: 'fill', kernel: 'linear' });
+      const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+      if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
+      return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    } catch (e) {
+      throw new UserError(`${file}: cannot decode frame ${index} of video '${this.video}': ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+}
+
+interface VideoInfo extends Size {
+  fps: number;
+  numFrames: number;
+}
+
+/** Reads a video's size, frame rate and frame count with ffprobe. */
+export function probeVideo(file: string): VideoInfo {
+  if (!existsSync(file)) throw new UserError(`${file}: video file does not exist`);
+  const r = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=width,height,avg_frame_rate,r_frame_rate,nb_read_packets', '-of', 'json', file],
+    { encoding: 'utf8' },
+  );
+  if (r.error) throw new UserError(`ffprobe not found (install Debian's ffmpeg): ${r.error.message}`);
+  if (r.status !== 0) throw new UserError(`${file}: not a readable video: ${r.stderr.trim().split('\n')[0] ?? ''}`);
+  const s = (JSON.parse(r.stdout) as { streams?: Record<string, string | number>[] }).streams?.[0];
+  if (!s) throw new UserError(`${file}: no video stream`);
+  const rate = String(s.avg_frame_rate && s.avg_frame_rate !== '0/0' ? s.avg_frame_rate : s.r_frame_rate);
+  const [num, den] = rate.split('/').map(Number);
+  const fps = den ? num! / den : Number(num);
+  return { width: Number(s.width), height: Number(s.height), fps, numFrames: Number(s.nb_read_packets) };
+}
+
+/**
+ * A video file decoded by ffmpeg. A clip's frames are a contiguous range (possibly strided), so one
+ * ffmpeg process seeks to the first (input-side `-ss`, which jumps to the nearest keyframe and then
+ * decodes accurately to the timestamp) and streams the range as raw RGB at the target size.
+ */
+export class VideoFileSource implements FrameSource {
+  private info: VideoInfo | undefined;
+
+  constructor(
+    private readonly file: string,
+    readonly video: string = basename(file).replace(/\.[^.]+$/, ''),
+  ) {}
+
+  private meta(): VideoInfo {
+    return (this.info ??= probeVideo(this.file));
+  }
+
+  async frameRange(): Promise<{ first: number; last: number }> {
+    return { first: 0, last: this.meta().numFrames - 1 };
+  }
+
+  async size(): Promise<Size> {
+    const m = this.meta();
+    return { width: m.width, height: m.height };
+  }
+
+  async fps(): Promise<number> {
+    return this.meta().fps;
+  }
+
+  async read(indices: readonly number[], size?: Size): Promise<RGBFrame[]> {
+    if (indices.length === 0) return [];
+    const m = this.meta();
+    for (const i of indices) {
+      if (!Number.isInteger(i) || i < 0 || i >= m.numFrames) {
+        throw new UserError(`${this.file}: video '${this.video}' has no frame ${i} (it has ${m.numFrames})`);
+      }
+    }
+    const first = Math.min(...indices);
+    const last = Math.max(...indices);
+    const out = size ?? { width: m.width, height: m.height };
+    const frames = await this.decodeRange(first, last - first + 1, out);
+    return indices.map((i) => frames[i - first]!);
+  }
+
+  private decodeRange(first: number, count: number, size: Size): Promise<RGBFrame[]> {
+    const m = this.meta();
+    const frameBytes = size.width * size.height * 3;
+    // Seek half a frame early so rounding never skips the first wanted frame; `-frames:v` stops early.
+    const ts = Math.max(0, (first - 0.5) / m.fps);
+    const args = [
+      '-v', 'error', '-nostdin', '-threads', '1',
+      '-ss', ts.toFixed(6), '-i', this.file,
+      '-frames:v', String(count),
+      '-vf', `scale=${size.width}:${size.height}:flags=bilinear`,
+      '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    ];
+    return new Promise((resolve, reject) => {
+      const p = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const chunks: Buffer[] = [];
+      let stderr = '';
+      p.stdout.on('data', (c: Buffer) => chunks.push(c));
+      p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      p.on('error', (e) => reject(new UserError(`ffmpeg not found (install Debian's ffmpeg): ${e.message}`)));
+      p.on('close', (code) => {
+        const buf = Buffer.concat(chunks);
+        const got = Math.floor(buf.length / frameBytes);
+        if (code !== 0 || got < count) {
+          reject(new UserError(`${this.file}: cannot decode frames ${first}-${first + count - 1} of video '${this.video}'${stderr ? `: ${stderr.trim().split('\n')[0]}` : ` (got ${got})`}`));
+          return;
+        }
+        const frames: RGBFrame[] = [];
+        for (let k = 0; k < count; k++) {
+          frames.push({ width: size.width, height: size.height, data: new Uint8Array(buf.buffer, buf.byteOffset + k * frameBytes, frameBytes) });
+        }
+        resolve(frames);
+      });
+    });
+  }
+}

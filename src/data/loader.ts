@@ -1,0 +1,253 @@
+/**
+ * The clip loader: turns keyframe samples (a video, a keyframe, its boxes and labels) into batches of
+ * normalised clips with boxes in the clips' pixels. Decoding runs in worker threads with batches
+ * prefetched ahead, so that training does not wait on JPEG or video decoding. Every random choice (the
+ * order, each clip's rescale, crop, flip and jitter) is drawn in the main thread from a generator keyed
+ * by (seed, epoch, position), so a fixed seed gives identical batches whatever the worker count.
+ *
+ * This module needs no tensors: `collate.ts` turns a ClipBatch into tensors for the model.
+ */
+import { Worker } from 'node:worker_threads';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { sampleClipFrames, type ClipSpec } from './clip.js';
+import { runClipJob, openSource, type ClipJob, type FrameSourceSpec } from './clip-job.js';
+import { rngFor } from './rng.js';
+import { epochOrder, repeatFactors } from './sampler.js';
+import type { Size } from './frames.js';
+import {
+  planTest,
+  planTrain,
+  transformBoxes,
+  DEFAULT_TRAIN_AUGMENTATION,
+  IMAGENET_NORMALIZATION,
+  type Box,
+  type GeometryPlan,
+  type Normalization,
+  type TrainAugmentation,
+} from './transforms.js';
+import { UserError } from '../util/errors.js';
+
+/** One keyframe to learn from or to evaluate. */
+export interface ClipSample {
+  video: string;
+  source: FrameSourceSpec;
+  /** Frame number of the keyframe (as the frame source numbers them). */
+  keyframe: number;
+  /** Ground-truth boxes in source pixels, [x1, y1, x2, y2]. */
+  boxes: Box[];
+  /** Class ids per box (1..numClasses; several for multi-label boxes). */
+  labels: number[][];
+  /** Person-detector boxes in source pixels, with scores. */
+  proposals?: { box: Box; score: number }[];
+}
+
+export interface LoadedClip {
+  /** Index of the sample in the loader's sample list. */
+  index: number;
+  video: string;
+  keyframe: number;
+  /** Boxes in clip pixels (boxes cropped out of view are dropped, with their labels). */
+  boxes: Box[];
+  labels: number[][];
+  proposals: { box: Box; score: number }[];
+  /** Source frame size and the geometry applied, to map predictions back. */
+  sourceSize: Size;
+  plan: GeometryPlan;
+}
+
+export interface ClipBatch {
+  /** [N, 3, T, H, W] float32, clips padded at the bottom/right to the largest in the batch. */
+  data: Float32Array;
+  shape: [number, number, number, number, number];
+  clips: LoadedClip[];
+}
+
+export interface LoaderOptions {
+  clip: ClipSpec;
+  batchSize: number;
+  mode: 'train' | 'test';
+  /** Training augmentation (train mode). */
+  augmentation?: Partial<TrainAugmentation>;
+  /** Test-time short side (test mode), default 256. */
+  testShortSide?: number;
+  normalization?: Normalization;
+  /** Worker threads decoding clips; 0 decodes in the main thread. Default: cores - 1, at least 1. */
+  numWorkers?: number;
+  /** Batches decoded ahead of the one being consumed. Default 2. */
+  prefetch?: number;
+  seed?: number;
+  shuffle?: boolean;
+  dropLast?: boolean;
+  /** Repeat factor sampling threshold t (LVIS); omit to visit each clip once per epoch. */
+  repeatThreshold?: number;
+}
+
+type Pending = { resolve: (d: Float32Array) => void; reject: (e: Error) => void };
+
+/** A small pool of decoding threads; jobs go to the least busy worker. */
+class WorkerPool {
+  private readonly workers: { w: Worker; busy: number }[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+
+  constructor(size: number) {
+    const script = fileURLToPath(new URL('./loader-worker.js', import.meta.url));
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(script);
+      const slot = { w, busy: 0 };
+      w.on('message', (m: { id: number; data?: Float32Array; error?: string; userError?: boolean }) => {
+        // An idle worker must not keep the process alive; a busy one must (we await its reply).
+        if (--slot.busy === 0) w.unref();
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.error !== undefined) p.reject(m.userError ? new UserError(m.error) : new Error(m.error));
+        else p.resolve(m.data!);
+      });
+      w.on('error', (e) => {
+        for (const p of this.pending.values()) p.reject(e);
+        this.pending.clear();
+      });
+      w.unref();
+      this.workers.push(slot);
+    }
+  }
+
+  run(job: ClipJob): Promise<Float32Array> {
+    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = this.nextId++;
+    if (slot.busy++ === 0) slot.w.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      slot.w.postMessage({ id, job });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((s) => s.w.terminate()));
+  }
+}
+
+export class ClipLoader {
+  private readonly o: Required<Omit<LoaderOptions, 'repeatThreshold' | 'augmentation'>> & { augmentation: TrainAugmentation; repeatThreshold?: number };
+  private pool: WorkerPool | null = null;
+  private readonly sizes = new Map<string, Promise<Size>>();
+  private readonly repeat: number[] | undefined;
+
+  constructor(readonly samples: readonly ClipSample[], opts: LoaderOptions) {
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${opts.batchSize}`);
+    this.o = {
+      clip: opts.clip,
+      batchSize: opts.batchSize,
+      mode: opts.mode,
+      augmentation: { ...DEFAULT_TRAIN_AUGMENTATION, ...(opts.augmentation ?? {}) },
+      testShortSide: opts.testShortSide ?? 256,
+      normalization: opts.normalization ?? IMAGENET_NORMALIZATION,
+      numWorkers: opts.numWorkers ?? Math.max(1, cpus().length - 1),
+      prefetch: opts.prefetch ?? 2,
+      seed: opts.seed ?? 0,
+      shuffle: opts.shuffle ?? opts.mode === 'train',
+      dropLast: opts.dropLast ?? false,
+      repeatThreshold: opts.repeatThreshold,
+    };
+    if (opts.repeatThreshold !== undefined) this.repeat = repeatFactors(samples.map((s) => s.labels.flat()), opts.repeatThreshold);
+  }
+
+  /** Number of batches in an epoch (with repeat factor sampling it varies slightly by epoch). */
+  batchesPerEpoch(epoch = 0): number {
+    const n = this.order(epoch).length;
+    return this.o.dropLast ? Math.floor(n / this.o.batchSize) : Math.ceil(n / this.o.batchSize);
+  }
+
+  private order(epoch: number): number[] {
+    return epochOrder(this.samples.length, epoch, { shuffle: this.o.shuffle, seed: this.o.seed, repeat: this.repeat });
+  }
+
+  private sourceSize(s: ClipSample): Promise<Size> {
+    let p = this.sizes.get(s.video);
+    if (!p) {
+      p = openSource(s.video, s.source).size();
+      this.sizes.set(s.video, p);
+    }
+    return p;
+  }
+
+  /** Plans, decodes and transforms one clip. `position` keys its random stream. */
+  private async loadClip(index: number, epoch: number, position: number): Promise<{ data: Float32Array; clip: LoadedClip }> {
+    const s = this.samples[index]!;
+    const src = await this.sourceSize(s);
+    const range = await openSource(s.video, s.source).frameRange();
+    if (s.keyframe < range.first || s.keyframe > range.last) {
+      throw new UserError(`video '${s.video}': keyframe ${s.keyframe} is outside its frames ${range.first}-${range.last}`);
+    }
+    const frames = sampleClipFrames(s.keyframe, this.o.clip, range);
+    const rng = rngFor(this.o.seed, epoch, position, index);
+    const plan = this.o.mode === 'train' ? planTrain(src, s.boxes, this.o.augmentation, rng) : planTest(src, this.o.testShortSide);
+    const job: ClipJob = { video: s.video, source: s.source, frames, plan, norm: this.o.normalization };
+    const data = this.o.numWorkers > 0 ? await (this.pool ??= new WorkerPool(this.o.numWorkers)).run(job) : await runClipJob(job);
+    const moved = transformBoxes(s.boxes, src, plan);
+    const boxes: Box[] = [];
+    const labels: number[][] = [];
+    moved.forEach((b, k) => {
+      if (b) {
+        boxes.push(b);
+        labels.push(s.labels[k]!);
+      }
+    });
+    const movedProps = transformBoxes((s.proposals ?? []).map((p) => p.box), src, plan);
+    const proposals = movedProps.flatMap((b, k) => (b ? [{ box: b, score: s.proposals![k]!.score }] : []));
+    return { data, clip: { index, video: s.video, keyframe: s.keyframe, boxes, labels, proposals, sourceSize: src, plan } };
+  }
+
+  private async loadBatch(indices: readonly number[], epoch: number, firstPosition: number): Promise<ClipBatch> {
+    const loaded = await Promise.all(indices.map((idx, k) => this.loadClip(idx, epoch, firstPosition + k)));
+    const T = this.o.clip.clipLen;
+    const H = Math.max(...loaded.map((l) => l.clip.plan.crop.height));
+    const W = Math.max(...loaded.map((l) => l.clip.plan.crop.width));
+    const N = loaded.length;
+    const data = new Float32Array(N * 3 * T * H * W);
+    loaded.forEach((l, n) => {
+      const { height: h, width: w } = l.clip.plan.crop;
+      if (h === H && w === W) {
+        data.set(l.data, n * 3 * T * H * W);
+        return;
+      }
+      for (let c = 0; c < 3 * T; c++) {
+        for (let y = 0; y < h; y++) {
+          const srcOff = (c * h + y) * w;
+          data.set(l.data.subarray(srcOff, srcOff + w), ((n * 3 * T + c) * H + y) * W);
+        }
+      }
+    });
+    return { data, shape: [N, 3, T, H, W], clips: loaded.map((l) => l.clip) };
+  }
+
+  /** The batches of one epoch, decoded `prefetch` batches ahead. */
+  async *epoch(epoch = 0): AsyncGenerator<ClipBatch> {
+    const order = this.order(epoch);
+    const B = this.o.batchSize;
+    const nb = this.o.dropLast ? Math.floor(order.length / B) : Math.ceil(order.length / B);
+    const inFlight: Promise<ClipBatch>[] = [];
+    let next = 0;
+    const launch = () => {
+      const start = next * B;
+      const p = this.loadBatch(order.slice(start, start + B), epoch, start);
+      p.catch(() => undefined); // surfaced when awaited; avoid an unhandled rejection meanwhile
+      inFlight.push(p);
+      next++;
+    };
+    while (next < nb && inFlight.length <= this.o.prefetch) launch();
+    while (inFlight.length > 0) {
+      const batch = await inFlight.shift()!;
+      if (next < nb) launch();
+      yield batch;
+    }
+  }
+
+  /** Stops the worker threads. */
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = null;
+  }
+}

@@ -1,0 +1,87 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { ClipLoader, type ClipSample, type ClipBatch } from '../../src/data/loader.js';
+import { UserError } from '../../src/util/errors.js';
+import { tempDir } from '../helpers.js';
+
+let dir: string;
+let cleanup: () => void;
+const samples: ClipSample[] = [];
+
+before(async () => {
+  ({ dir, cleanup } = tempDir());
+  // Two videos of 10 frames, 40x30, with noise so that crops and flips change the pixels.
+  for (const v of ['a', 'b']) {
+    const folder = join(dir, v);
+    mkdirSync(folder);
+    for (let n = 1; n <= 10; n++) {
+      const raw = Buffer.alloc(40 * 30 * 3);
+      for (let i = 0; i < raw.length; i++) raw[i] = (i * 31 + n * 17 + (v === 'b' ? 101 : 0)) % 251;
+      await sharp(raw, { raw: { width: 40, height: 30, channels: 3 } }).png().toFile(join(folder, `${v}_${String(n).padStart(5, '0')}.png`));
+    }
+    for (const kf of [2, 5, 8]) {
+      samples.push({ video: v, source: { kind: 'images', dir: folder }, keyframe: kf, boxes: [[5, 5, 20, 25], [22, 3, 38, 28]], labels: [[1], [2, 3]], proposals: [{ box: [6, 6, 19, 24], score: 0.9 }] });
+    }
+  }
+});
+after(() => cleanup());
+
+async function collect(loader: ClipLoader, epoch: number): Promise<ClipBatch[]> {
+  const out: ClipBatch[] = [];
+  for await (const b of loader.epoch(epoch)) out.push(b);
+  await loader.close();
+  return out;
+}
+
+const trainOpts = {
+  clip: { clipLen: 4, frameInterval: 2 },
+  batchSize: 4,
+  mode: 'train' as const,
+  augmentation: { shortSideRange: [30, 40] as [number, number], cropSize: 28, colorJitter: 0.2 },
+  seed: 11,
+};
+
+test('the loader yields identical batches for the same seed, whatever the worker count', async () => {
+  const a = await collect(new ClipLoader(samples, { ...trainOpts, numWorkers: 0 }), 0);
+  const b = await collect(new ClipLoader(samples, { ...trainOpts, numWorkers: 2 }), 0);
+  assert.equal(a.length, 2); // 6 clips, batch 4: 4 + 2
+  assert.deepEqual(a[0]!.shape, [4, 3, 4, 28, 28]);
+  assert.deepEqual(a[1]!.shape, [2, 3, 4, 28, 28]);
+  for (let i = 0; i < a.length; i++) {
+    assert.deepEqual(a[i]!.clips.map((c) => [c.index, c.boxes, c.labels, c.plan]), b[i]!.clips.map((c) => [c.index, c.boxes, c.labels, c.plan]));
+    assert.ok(Buffer.from(a[i]!.data.buffer).equals(Buffer.from(b[i]!.data.buffer)), `batch ${i} pixels differ`);
+  }
+  // Another epoch shuffles differently.
+  const c = await collect(new ClipLoader(samples, { ...trainOpts, numWorkers: 0 }), 1);
+  assert.notDeepEqual(a.flatMap((x) => x.clips.map((k) => k.index)), c.flatMap((x) => x.clips.map((k) => k.index)));
+  // Every clip is visited once per epoch.
+  assert.deepEqual(a.flatMap((x) => x.clips.map((k) => k.index)).sort(), [0, 1, 2, 3, 4, 5]);
+});
+
+test('test mode keeps the order and only resizes; labels follow their boxes', async () => {
+  const batches = await collect(new ClipLoader(samples, { clip: { clipLen: 2, frameInterval: 1 }, batchSize: 6, mode: 'test', testShortSide: 60, numWorkers: 1 }), 0);
+  assert.equal(batches.length, 1);
+  assert.deepEqual(batches[0]!.shape, [6, 3, 2, 60, 80]);
+  const clip = batches[0]!.clips[0]!;
+  assert.equal(clip.index, 0);
+  assert.deepEqual(clip.boxes, [[10, 10, 40, 50], [44, 6, 76, 56]]);
+  assert.deepEqual(clip.labels, [[1], [2, 3]]);
+  assert.deepEqual(clip.proposals, [{ box: [12, 12, 38, 48], score: 0.9 }]);
+});
+
+test('a missing frame surfaces as a UserError from a worker, naming the video and frame', async () => {
+  const gap = join(dir, 'gap');
+  mkdirSync(gap);
+  for (const n of [1, 2, 4, 5]) copyFileSync(join(dir, 'a', `a_0000${n}.png`), join(gap, `gap_0000${n}.png`));
+  const bad: ClipSample[] = [{ ...samples[0]!, video: 'gap', source: { kind: 'images', dir: gap }, keyframe: 2 }];
+  const loader = new ClipLoader(bad, { clip: { clipLen: 3, frameInterval: 1 }, batchSize: 1, mode: 'test', numWorkers: 1 });
+  await assert.rejects(collect(loader, 0), (e: unknown) => e instanceof UserError && /frame 3 of video 'gap' is missing/.test((e as Error).message));
+  await loader.close();
+  const outside: ClipSample[] = [{ ...samples[0]!, keyframe: 42 }];
+  const l2 = new ClipLoader(outside, { clip: { clipLen: 3, frameInterval: 1 }, batchSize: 1, mode: 'test', numWorkers: 1 });
+  await assert.rejects(collect(l2, 0), (e: unknown) => e instanceof UserError && /keyframe 42 is outside its frames 1-10/.test((e as Error).message));
+  await l2.close();
+});
