@@ -4,7 +4,10 @@
  * commands (`eval`, `stats`, `convert`, `synth`) start instantly and never load libtorch.
  */
 import type { Command } from 'commander';
+import { registerStats } from './stats.js';
+import { registerConvert } from './convert.js';
 
 export function registerCommands(program: Command): void {
-  void program;
+  registerStats(program);
+  registerConvert(program);
 }
