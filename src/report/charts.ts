@@ -49,5 +49,5 @@ export function classCountsSpec(classes: readonly string[], counts: Readonly<Rec
       { mark: { type: 'text', baseline: 'bottom', dy: -2, fontSize: 10 }, encoding: { text: { field: 'boxes', type: 'quantitative' }, color: { value: '#333' } } },
     ],
     config: { font: 'DejaVu Sans, Helvetica, Arial, sans-serif', view: { stroke: null } },
-  } as TopLevelSpec;
+  };
 }

@@ -111,3 +111,40 @@ test('stad stats on a missing folder or a broken project: one line on stderr, ex
     t.cleanup();
   }
 });
+
+test('on a generated dataset at the reference scale the counts come out exactly', async () => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { serializeVia3Project } = await import('../../src/data/via3/write.js');
+  const classes = ['None', 'handshake', 'point', 'hug', 'push', 'kick', 'punch'];
+  const want: Record<string, number[]> = { train: [1011, 709, 757, 358, 250, 320], test: [243, 132, 209, 95, 64, 94] };
+  const videos: Record<string, string[]> = { train: ['seq1', 'seq2', 'seq3', 'seq4'], test: ['seq5', 'seq10'] };
+  const t = tempDir();
+  try {
+    for (const [split, counts] of Object.entries(want)) {
+      // One label set per box: single labels, then 40 handshake boxes merged with 40 hug boxes, then 100 None.
+      const sets: number[][] = counts.flatMap((n, c) => Array.from({ length: n }, () => [c + 1]));
+      const hs = sets.filter((s) => s[0] === 1).slice(0, 40);
+      const hug = new Set(sets.filter((s) => s[0] === 3).slice(0, 40));
+      hs.forEach((s) => s.push(3));
+      const labelSets = [...sets.filter((s) => !hug.has(s)), ...Array.from({ length: 100 }, () => [0])];
+      mkdirSync(join(t.dir, 'annotations', split), { recursive: true });
+      videos[split]!.forEach((video, vi) => {
+        const mine = labelSets.filter((_, i) => i % videos[split]!.length === vi);
+        const boxes = mine.map((labels, i) => ({ frameIndex: 1 + Math.floor(i / 3), box: [i % 3, 0, (i % 3) + 10, 20] as const, labels }));
+        writeFileSync(join(t.dir, 'annotations', split, `${video}.json`), serializeVia3Project(boxes, { style: 'image', videoId: video, classes }));
+      });
+    }
+    const r = runCli(['stats', '--data', t.dir, '--json', '--no-chart']);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout) as { splits: Record<string, Record<string, number>>; splitDetails: Record<string, { boxes: number; backgroundBoxes: number; cooccurrence: number[][] }> };
+    for (const [split, counts] of Object.entries(want)) {
+      assert.deepEqual(json.splits[split], Object.fromEntries(classes.slice(1).map((c, i) => [c, counts[i]])));
+      const d = json.splitDetails[split]!;
+      assert.equal(d.boxes, counts.reduce((a, b) => a + b, 0) - 40 + 100);
+      assert.equal(d.backgroundBoxes, 100);
+      assert.equal(d.cooccurrence[0]![2], 40);
+    }
+  } finally {
+    t.cleanup();
+  }
+});
