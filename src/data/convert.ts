@@ -47,7 +47,7 @@ import {
 } from './ava.js';
 import { allVideos, naturalCompare, type Dataset, type DatasetVideo, type FrameSize } from './dataset.js';
 import type { Via3Box } from './via3/read.js';
-import { formatJsonPath } from './via3/schema.js';
+import { describeZodIssue } from './via3/schema.js';
 import { serializeVia3Project, type Via3BoxToWrite } from './via3/write.js';
 
 export const AVA_SIDECAR = 'stad-ava.json';
@@ -329,8 +329,8 @@ function readSidecar(path: string): AvaSidecar {
   }
   const r = sidecarSchema.safeParse(json);
   if (!r.success) {
-    const issue = r.error.issues[0]!;
-    fail(path, issue.path.length ? formatJsonPath(issue.path) : undefined, issue.message);
+    const { where, message } = describeZodIssue(r.error.issues[0]!);
+    fail(path, where, message);
   }
   return r.data;
 }

@@ -29,7 +29,7 @@ import { join, resolve, relative } from 'node:path';
 import { z } from 'zod';
 import { fail, UserError } from '../util/errors.js';
 import { readVia3, type Via3Annotations } from './via3/read.js';
-import { formatJsonPath } from './via3/schema.js';
+import { describeZodIssue, formatJsonPath } from './via3/schema.js';
 
 export { DEFAULT_DATA_DIR } from './defaults.js';
 export const DATASET_FILE = 'dataset.json';
@@ -93,8 +93,13 @@ const videoEntrySchema = z.strictObject({
   height: positiveInt.optional(),
 });
 
-/** `dataset.json`. Every field is optional; `splits` replaces the layout when present. */
-export const datasetFileSchema = z.strictObject({
+/**
+ * `dataset.json`. Every field is optional; `splits` replaces the layout's split folders when present.
+ * A split lists videos either by name (found in the conventional layout under that split) or as an
+ * object naming its files. Other keys are allowed and ignored, so generators can record their own
+ * metadata (`stad synth` writes its seed, scale and counts there).
+ */
+export const datasetFileSchema = z.looseObject({
   name: z.string().optional(),
   description: z.string().optional(),
   fps: z.number().positive().optional(),
@@ -103,7 +108,7 @@ export const datasetFileSchema = z.strictObject({
   framePattern: z.string().optional(),
   /** Name or id of the VIA3 action attribute (when projects have several region checkboxes). */
   actionAttribute: z.string().optional(),
-  splits: z.record(z.string(), z.array(videoEntrySchema)).optional(),
+  splits: z.record(z.string(), z.array(z.union([z.string().min(1), videoEntrySchema]))).optional(),
 });
 export type DatasetFile = z.infer<typeof datasetFileSchema>;
 type VideoEntry = z.infer<typeof videoEntrySchema>;
@@ -201,8 +206,8 @@ function readDatasetFile(path: string): DatasetFile {
   }
   const r = datasetFileSchema.safeParse(json);
   if (!r.success) {
-    const issue = r.error.issues[0]!;
-    fail(path, issue.path.length ? formatJsonPath(issue.path) : undefined, issue.message);
+    const { where, message } = describeZodIssue(r.error.issues[0]!);
+    fail(path, where, message);
   }
   return r.data;
 }
@@ -210,8 +215,16 @@ function readDatasetFile(path: string): DatasetFile {
 function explicitEntries(root: string, desc: DatasetFile, descFile: string): ResolvedEntry[] {
   const out: ResolvedEntry[] = [];
   for (const split of orderSplits(Object.keys(desc.splits!))) {
-    desc.splits![split]!.forEach((v: VideoEntry, i) => {
-      const where = `splits.${split}[${i}]`;
+    desc.splits![split]!.forEach((item, i) => {
+      const where = formatJsonPath(['splits', split, i]);
+      if (typeof item === 'string') {
+        const annotations = join(root, 'annotations', split, `${item}.json`);
+        if (!existsSync(annotations)) fail(descFile, where, `video ${JSON.stringify(item)}: no annotations/${split}/${item}.json`);
+        const proposals = join(root, 'annotations', split, `${item}_proposal.json`);
+        out.push({ name: item, split, annotations, proposals: existsSync(proposals) ? proposals : null, frames: findFrames(root, split, item, desc.framePattern) });
+        return;
+      }
+      const v: VideoEntry = item;
       const annotations = join(root, v.annotations);
       if (!existsSync(annotations)) fail(descFile, `${where}.annotations`, `no such file ${relative(process.cwd(), annotations)}`);
       const proposals = v.proposals ? join(root, v.proposals) : null;

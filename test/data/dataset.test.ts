@@ -78,11 +78,35 @@ test('dataset.json can list videos explicitly, with paths relative to it; box vi
     assert.ok(b.frames.kind === 'frames' && existsSync(framePath(b.frames, 'B', 3)));
 
     writeFileSync(join(t.dir, 'dataset.json'), JSON.stringify({ splits: { train: [{ name: 'A', annotations: 'annotations/train/nope.json' }] } }));
-    await rejectsUser(loadDataset(t.dir), /dataset\.json: splits\.train\[0\]\.annotations: no such file/);
+    await rejectsUser(loadDataset(t.dir), /dataset\.json: splits\["train"\]\[0\]\.annotations: no such file/);
     writeFileSync(join(t.dir, 'dataset.json'), JSON.stringify({ fps: -1 }));
     await rejectsUser(loadDataset(t.dir), /dataset\.json: fps: /);
-    writeFileSync(join(t.dir, 'dataset.json'), JSON.stringify({ fsp: 3 }));
-    await rejectsUser(loadDataset(t.dir), /dataset\.json: .*fsp/);
+    writeFileSync(join(t.dir, 'dataset.json'), JSON.stringify({ splits: { train: [{ name: 'A', annotatons: 'x.json' }] } }));
+    await rejectsUser(loadDataset(t.dir), /dataset\.json: splits\["train"\]\[0\]/);
+    writeFileSync(join(t.dir, 'dataset.json'), JSON.stringify({ splits: { train: [3] } }));
+    await rejectsUser(loadDataset(t.dir), /dataset\.json: splits\["train"\]\[0\]: expected string or object, got number$/);
+    writeFileSync(join(t.dir, 'dataset.json'), JSON.stringify({ splits: { test: ['seqC'] } }));
+    await rejectsUser(loadDataset(t.dir), /dataset\.json: splits\["test"\]\[0\]: video "seqC": no annotations\/test\/seqC\.json/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a dataset.json that lists splits by video name (as stad synth writes it), with extra keys, uses the layout for files', async () => {
+  const t = tempDir();
+  try {
+    cpSync(join(data, 'ref-style'), t.dir, { recursive: true });
+    writeFileSync(
+      join(t.dir, 'dataset.json'),
+      JSON.stringify({ name: 'stad-synth', classes: ['None', 'handshake'], fps: 15, width: 64, height: 48, seed: 1, counts: {}, splits: { train: ['seqA'], test: ['seqB'] } }),
+    );
+    const ds = await loadDataset(t.dir);
+    assert.equal(ds.describedBy, 'dataset.json');
+    const a = ds.splits.train![0]!;
+    assert.deepEqual([a.name, a.fps, a.fpsSource, a.frameSize], ['seqA', 15, 'dataset.json', { width: 64, height: 48 }]);
+    assert.ok(a.proposals?.endsWith('seqA_proposal.json'));
+    assert.ok(a.frames.kind === 'frames' && a.frames.pattern === '{video}_{frame:05d}.jpg');
+    assert.equal(ds.splits.test![0]!.proposals, null);
   } finally {
     t.cleanup();
   }

@@ -26,7 +26,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { fail } from '../../util/errors.js';
 import {
-  formatJsonPath,
+  describeZodIssue,
   VIA3_ATTRIBUTE_TYPE,
   VIA3_FILE_TYPE,
   VIA3_REGION_ANCHORS,
@@ -133,17 +133,10 @@ export function via3FromJson(json: unknown, file: string, options: ReadVia3Optio
   }
   const parsed = via3ProjectSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length > 0 ? formatJsonPath(issue.path) : undefined;
-    fail(file, where, describeIssue(issue.message));
+    const { where, message } = describeZodIssue(parsed.error.issues[0]!);
+    fail(file, where, message);
   }
   return extract(parsed.data, file, options);
-}
-
-function describeIssue(message: string): string {
-  // zod says "Invalid input: expected array, received undefined" for a missing key; say so plainly.
-  const m = /expected (\w+), received undefined/.exec(message);
-  return m ? `missing field (expected ${m[1]})` : message;
 }
 
 const FRAME_NAME = /^(.*)_(\d+)\.[^.]+$/;

@@ -81,3 +81,36 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
   });
   return out;
 }
+
+interface ZodIssueLike {
+  code?: string;
+  path: PropertyKey[];
+  message: string;
+  errors?: ZodIssueLike[][];
+}
+
+/**
+ * The place and message of a zod issue, for `fail(file, where, message)`. For a union ("a name or an
+ * object") it reports the branch that got furthest into the value, which is what the user meant.
+ */
+export function describeZodIssue(issue: ZodIssueLike): { where: string | undefined; message: string } {
+  let path = [...issue.path];
+  let current = issue;
+  while (current.code === 'invalid_union' && current.errors && current.errors.length > 0) {
+    const deepest = current.errors.map((branch) => branch[0]).filter((x): x is ZodIssueLike => x !== undefined).sort((a, b) => b.path.length - a.path.length)[0];
+    if (!deepest || deepest.path.length === 0) {
+      // No branch got into the value: say which kinds would have done.
+      const kinds = current.errors.map((branch) => /expected (\w+), received (\w+)/.exec(branch[0]?.message ?? ''));
+      if (kinds.every((k) => k !== null)) {
+        return { where: path.length > 0 ? formatJsonPath(path) : undefined, message: `expected ${kinds.map((k) => k![1]).join(' or ')}, got ${kinds[0]![2]}` };
+      }
+      break;
+    }
+    path = [...path, ...deepest.path];
+    current = deepest;
+  }
+  // zod says "Invalid input: expected array, received undefined" for a missing key; say so plainly.
+  const m = /expected (\w+), received undefined/.exec(current.message);
+  const message = m ? `missing field (expected ${m[1]})` : current.message;
+  return { where: path.length > 0 ? formatJsonPath(path) : undefined, message };
+}
