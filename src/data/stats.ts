@@ -231,6 +231,7 @@ export function formatStatsTable(st: DatasetStats): string {
     ...Object.values(st.weights.effectiveNumber).map((w) => w[i]!.toFixed(3)),
   ]);
   rows.push(['total', ...splitNames.flatMap((s) => [String(st.splits[s]!.labels), '']), '', ...Object.keys(st.weights.effectiveNumber).map(() => '')]);
+  if (st.classes.length === 0) out.push('No project has an action attribute (a CHECKBOX on regions, anchor FILE1_Z0_XY1 or FILE1_Z1_XY1): no classes to count.');
   out.push(`Labelled boxes per class (a box with two labels counts for both; weights from ${st.weights.basis})`);
   out.push(table(header, rows));
   for (const s of splitNames) {

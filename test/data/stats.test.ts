@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { fixtures, runCli, tempDir } from '../helpers.js';
+import { fixtures, runCli, sharedFixtures, tempDir } from '../helpers.js';
 import { loadDataset } from '../../src/data/dataset.js';
 import { computeStats, effectiveNumberWeights, formatStatsTable, inverseFrequencyWeights, statsToJson } from '../../src/data/stats.js';
 import { classCountsSpec, renderVegaLite } from '../../src/report/charts.js';
@@ -144,6 +144,30 @@ test('on a generated dataset at the reference scale the counts come out exactly'
       assert.equal(d.backgroundBoxes, 100);
       assert.equal(d.cooccurrence[0]![2], 40);
     }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('real VIA3 projects with temporal segments only: no classes, every entry counted as skipped, and convert refuses', async () => {
+  const { mkdirSync } = await import('node:fs');
+  const t = tempDir();
+  try {
+    const real = (name: string): string => join(sharedFixtures, 'via3', `vital-ultrasound_ai-echocardiography-for-low-resource-countries__${name}`);
+    mkdirSync(join(t.dir, 'annotations', 'train'), { recursive: true });
+    mkdirSync(join(t.dir, 'annotations', 'test'), { recursive: true });
+    cpSync(real('01NVb-003-070-2-4CV.json'), join(t.dir, 'annotations', 'train', 'a.json'));
+    cpSync(real('01NVb_003_072_T2_4CV.json'), join(t.dir, 'annotations', 'test', 'b.json'));
+    const st = computeStats(await loadDataset(t.dir));
+    assert.deepEqual(st.classes, []);
+    assert.equal(st.skipped.temporalSegment, 4 + 3);
+    assert.match(formatStatsTable(st), /No project has an action attribute/);
+    const r = runCli(['convert', 'via3-to-ava', '--data', t.dir, '--out', join(t.dir, 'ava')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no project has a CHECKBOX action attribute on regions; nothing to convert/);
+    // A project of four videos cannot stand for one video of the dataset.
+    cpSync(real('via_project_06Oct2021_19h11m26s.json'), join(t.dir, 'annotations', 'test', 'c.json'));
+    await assert.rejects(loadDataset(t.dir), /c\.json: file: refers to 4 videos .*one project per video/);
   } finally {
     t.cleanup();
   }

@@ -151,6 +151,13 @@ test('inconsistent references and odd values are errors, not crashes', () => {
   (p.file['1'] as { fname: string }).fname = 'frame.jpg';
   throwsUser(() => via3FromJson(p, 'p.json'), /file\["1"\]\.fname: expected an extracted frame named <video>_<frame number>\.jpg/);
   p = base();
+  p.metadata['1_k0000000']!.xy = [8, 10, 5, 30, 20, 12, 40, 2, 22];
+  assert.deepEqual(via3FromJson(p, 'p.json').boxes[0]!.box, [2, 5, 30, 40]); // extreme rectangle: bounding box of 4 points
+  p.metadata['1_k0000000']!.xy = [8, 10, 5, 30, 20];
+  throwsUser(() => via3FromJson(p, 'p.json'), /metadata\["1_k0000000"\]\.xy: expected an extreme rectangle/);
+  p.metadata['1_k0000000']!.xy = [12, 1, 1];
+  throwsUser(() => via3FromJson(p, 'p.json'), /metadata\["1_k0000000"\]\.xy\[0\]: unknown shape 12/);
+  p = base();
   p.metadata['1_k0000000']!.av = {};
   // No value for the action attribute: the attribute's default option ("0" = None) applies.
   assert.deepEqual(via3FromJson(p, 'p.json').boxes[0]!.labels, [0]);

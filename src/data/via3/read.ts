@@ -6,8 +6,9 @@
  * - a *video project*: `file`s of type 4 (video); a box is a rectangle at a time `z = [t]` in seconds.
  *
  * A metadata entry reaches its file through `view[vid].fid_list` (view and file ids are separate
- * namespaces). Entries that are not a rectangle on a frame are skipped and counted in `skipped`:
- * temporal segments (`z = [t0, t1]`, `xy = []`), whole-file labels (`xy = []`), and other shapes.
+ * namespaces). A box is a rectangle `[2, x, y, w, h]`, or an extreme rectangle `[8, four points]` (its
+ * bounding box). Entries that are not a box on a frame are skipped and counted in `skipped`: temporal
+ * segments (`z = [t0, t1]`, `xy = []`), whole-file labels (`xy = []`), and other shapes.
  *
  * Action labels come from one CHECKBOX attribute anchored on regions (`FILE1_Z0_XY1` on images or
  * `FILE1_Z1_XY1` on video frames). Rule when there are several: the one named by
@@ -72,7 +73,7 @@ export interface Via3SkipCounts {
   temporalSegment: number;
   /** `xy = []` with `z` of length 0 or 1: a label on the whole file. */
   fileLevel: number;
-  /** A region of another shape than a rectangle (point, circle, polygon, ...). */
+  /** A region of another shape than a rectangle (point, circle, ellipse, line, polygon, ...). */
   nonRectangle: number;
   /** A rectangle on a file that is neither an image nor a video (audio). */
   otherFile: number;
@@ -179,17 +180,26 @@ function extract(project: Via3Project, file: string, options: ReadVia3Options): 
       continue;
     }
     const shape = m.xy[0];
-    if (shape !== VIA3_SHAPE.RECTANGLE) {
+    let box: [number, number, number, number];
+    if (shape === VIA3_SHAPE.RECTANGLE) {
+      if (m.xy.length !== 5) fail(file, `${where}.xy`, `expected a rectangle [2, x, y, w, h], got ${JSON.stringify(m.xy)}`);
+      const [, x, y, w, h] = m.xy as [number, number, number, number, number];
+      if (w < 0) fail(file, `${where}.xy`, `negative width ${w} in [2, x, y, w, h]`);
+      if (h < 0) fail(file, `${where}.xy`, `negative height ${h} in [2, x, y, w, h]`);
+      box = [x, y, x + w, y + h];
+    } else if (shape === VIA3_SHAPE.EXTREME_RECTANGLE) {
+      // A rectangle drawn by clicking its four extreme points: the box is their bounding box.
+      if (m.xy.length !== 9) fail(file, `${where}.xy`, `expected an extreme rectangle [8, x1, y1, ..., x4, y4], got ${JSON.stringify(m.xy)}`);
+      const xs = [m.xy[1]!, m.xy[3]!, m.xy[5]!, m.xy[7]!];
+      const ys = [m.xy[2]!, m.xy[4]!, m.xy[6]!, m.xy[8]!];
+      box = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+    } else {
       if (!Object.values(VIA3_SHAPE).includes(shape as never)) {
         fail(file, `${where}.xy[0]`, `unknown shape ${shape}; expected 1..9 (2 = rectangle)`);
       }
       skipped.nonRectangle++;
       continue;
     }
-    if (m.xy.length !== 5) fail(file, `${where}.xy`, `expected a rectangle [2, x, y, w, h], got ${JSON.stringify(m.xy)}`);
-    const [, x, y, w, h] = m.xy as [number, number, number, number, number];
-    if (w < 0) fail(file, `${where}.xy`, `negative width ${w} in [2, x, y, w, h]`);
-    if (h < 0) fail(file, `${where}.xy`, `negative height ${h} in [2, x, y, w, h]`);
 
     const view = project.view[m.vid];
     if (!view) fail(file, `${where}.vid`, `view ${JSON.stringify(m.vid)} is not in "view"`);
@@ -225,7 +235,7 @@ function extract(project: Via3Project, file: string, options: ReadVia3Options): 
       fileName: frame.fileName,
       frameIndex: frame.frameIndex,
       time: frame.kind === 'video' ? m.z[0]! : null,
-      box: [x, y, x + w, y + h],
+      box,
       labels,
       score,
     });
