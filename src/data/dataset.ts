@@ -16,6 +16,9 @@
  * defaults (fps, frame size, action attribute) and leave the videos to the layout. Paths in it are
  * relative to the dataset folder.
  *
+ * Keyframes (`keyframesOf`) tie annotations to frames: a frame number in the frame names and a time in
+ * seconds, through fps and the first frame's number (`firstFrameNumber`, default 1).
+ *
  * Frame rate: `dataset.json` (per video, then global), else the video file's (ffprobe), else
  * `DEFAULT_FPS` (`fpsSource` says which). Frame size: `dataset.json`, else the first frame (sharp) or
  * the video (ffprobe); null when neither is there.
@@ -28,13 +31,15 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve, relative } from 'node:path';
 import { z } from 'zod';
 import { fail, UserError } from '../util/errors.js';
-import { readVia3, type Via3Annotations } from './via3/read.js';
+import { readVia3, type Via3Annotations, type Via3Box } from './via3/read.js';
 import { describeZodIssue, formatJsonPath } from './via3/schema.js';
 
 export { DEFAULT_DATA_DIR } from './defaults.js';
 export const DATASET_FILE = 'dataset.json';
 /** Frame rate assumed for folders of frames when nothing says otherwise (the reference videos' rate). */
 export const DEFAULT_FPS = 30;
+/** Frames extracted with ffmpeg (`%05d.jpg`) are numbered from 1, as the reference's and stad synth's are. */
+export const DEFAULT_FIRST_FRAME_NUMBER = 1;
 /** The reference frame-name pattern. */
 export const DEFAULT_FRAME_PATTERN = '{video}_{frame:05d}.jpg';
 const VIDEO_EXTENSIONS = ['.mp4', '.avi', '.mkv', '.mov', '.webm'];
@@ -62,6 +67,8 @@ export interface DatasetVideo {
   frames: FrameSource;
   fps: number;
   fpsSource: 'dataset.json' | 'video' | 'default';
+  /** Number of the video's first frame in frame names (`dataset.json` `firstFrameNumber`, default 1). */
+  firstFrameNumber: number;
   frameSize: FrameSize | null;
   /** Parsed ground truth; every box's `videoId` is `name`. */
   gt: Via3Annotations;
@@ -106,6 +113,8 @@ export const datasetFileSchema = z.looseObject({
   width: positiveInt.optional(),
   height: positiveInt.optional(),
   framePattern: z.string().optional(),
+  /** Number of the first frame of a video in frame names (default 1). */
+  firstFrameNumber: z.number().int().nonnegative().optional(),
   /** Name or id of the VIA3 action attribute (when projects have several region checkboxes). */
   actionAttribute: z.string().optional(),
   splits: z.record(z.string(), z.array(z.union([z.string().min(1), videoEntrySchema]))).optional(),
@@ -139,7 +148,9 @@ export async function loadDataset(dir: string, options: LoadDatasetOptions = {})
     if (prev !== undefined) fail(descFile, `video ${JSON.stringify(e.name)}`, `appears twice (in ${prev} and ${e.split}); video names must be unique`);
     seen.set(e.name, e.split);
     const gt = relabel(readVia3(e.annotations, { actionAttribute }), e.name);
-    const proposalBoxes = e.proposals ? relabel(readVia3(e.proposals, { actionAttribute }), e.name) : null;
+    // Proposals are class-agnostic: their projects are read with the default attribute rule, so naming
+    // an action attribute that only the ground truth has does not break them.
+    const proposalBoxes = e.proposals ? relabel(readVia3(e.proposals), e.name) : null;
     let fps = e.fps ?? desc?.fps;
     let fpsSource: DatasetVideo['fpsSource'] = fps !== undefined ? 'dataset.json' : 'default';
     let frameSize: FrameSize | null = (e.width ?? desc?.width) && (e.height ?? desc?.height) ? { width: (e.width ?? desc?.width)!, height: (e.height ?? desc?.height)! } : null;
@@ -165,12 +176,63 @@ export async function loadDataset(dir: string, options: LoadDatasetOptions = {})
       frames: e.frames,
       fps: fps ?? DEFAULT_FPS,
       fpsSource,
+      firstFrameNumber: desc?.firstFrameNumber ?? DEFAULT_FIRST_FRAME_NUMBER,
       frameSize,
       gt,
       proposalBoxes,
     });
   }
   return { root, describedBy: desc?.splits ? 'dataset.json' : 'layout', splits, classes: agreeOnClasses(Object.values(splits).flat(), root) };
+}
+
+/** One annotated keyframe of a video: its ground-truth boxes and the proposals on the same frame. */
+export interface Keyframe {
+  video: string;
+  /**
+   * Frame number in the video's frame numbering (the one in frame names): from the file name in image
+   * projects; `round(t * fps) + firstFrameNumber` in video projects.
+   */
+  frameNumber: number;
+  /** Seconds from the video's start: `z[0]` in video projects, `(frameNumber - firstFrameNumber) / fps` in image projects. */
+  time: number;
+  /** The AVA `timestamp` that `stad convert` writes for it: frame number (image projects) or seconds (video projects). */
+  avaTimestamp: number;
+  gt: Via3Box[];
+  /** Proposals on this keyframe (empty when the video has none there). */
+  proposals: Via3Box[];
+}
+
+/**
+ * The keyframes of a video in time order: the frames (image projects) or times (video projects) that
+ * carry at least one ground-truth box. Proposals on frames without ground truth are not keyframes.
+ */
+export function keyframesOf(v: DatasetVideo): Keyframe[] {
+  const keyOf = (b: Via3Box): number => b.frameIndex ?? b.time ?? 0;
+  const proposals = new Map<number, Via3Box[]>();
+  for (const b of v.proposalBoxes?.boxes ?? []) {
+    const list = proposals.get(keyOf(b));
+    if (list) list.push(b);
+    else proposals.set(keyOf(b), [b]);
+  }
+  const byKey = new Map<number, Keyframe>();
+  for (const b of v.gt.boxes) {
+    const key = keyOf(b);
+    let k = byKey.get(key);
+    if (!k) {
+      const image = b.frameIndex !== null;
+      k = {
+        video: v.name,
+        frameNumber: image ? b.frameIndex! : Math.round(b.time! * v.fps) + v.firstFrameNumber,
+        time: image ? (b.frameIndex! - v.firstFrameNumber) / v.fps : b.time!,
+        avaTimestamp: key,
+        gt: [],
+        proposals: proposals.get(key) ?? [],
+      };
+      byKey.set(key, k);
+    }
+    k.gt.push(b);
+  }
+  return [...byKey.values()].sort((a, b) => a.time - b.time);
 }
 
 /** All videos of all splits, in split order. */

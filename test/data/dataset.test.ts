@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fixtures, tempDir } from '../helpers.js';
-import { allVideos, detectPattern, framePath, loadDataset } from '../../src/data/dataset.js';
+import { allVideos, detectPattern, framePath, keyframesOf, loadDataset } from '../../src/data/dataset.js';
 import { UserError } from '../../src/util/errors.js';
 
 const data = join(fixtures, 'data');
@@ -162,6 +162,43 @@ test('videos/<video>.mp4 is found and probed for size and frame rate', { skip: !
     const clip2 = ds.splits.test![0]!;
     assert.deepEqual([clip2.frames, clip2.frameSize, clip2.fps], [{ kind: 'none' }, null, 30]);
     rmSync(join(t.dir, 'videos'), { recursive: true });
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('keyframes tie boxes to frame numbers and times, with the proposals of the same frame', async () => {
+  const ref = await loadDataset(join(data, 'ref-style'));
+  const seqA = keyframesOf(ref.splits.train![0]!);
+  assert.deepEqual(
+    seqA.map((k) => [k.video, k.frameNumber, k.time, k.avaTimestamp, k.gt.length, k.proposals.length]),
+    [
+      ['seqA', 1, 0, 1, 2, 2],
+      ['seqA', 2, 1 / 30, 2, 2, 1],
+      ['seqA', 5, 4 / 30, 5, 1, 1],
+    ],
+  );
+  assert.deepEqual(keyframesOf(ref.splits.test![0]!).map((k) => [k.frameNumber, k.proposals.length]), [
+    [3, 0],
+    [4, 0],
+  ]);
+  const vid = await loadDataset(join(data, 'video-style'));
+  assert.deepEqual(
+    keyframesOf(vid.splits.train![0]!).map((k) => [k.frameNumber, k.time, k.avaTimestamp, k.gt.length, k.proposals.map((p) => p.score)]),
+    [
+      [11, 1, 1, 2, [0.93, 0.71]],
+      [26, 2.5, 2.5, 1, [0.5]],
+    ],
+  );
+  const t = tempDir();
+  try {
+    cpSync(join(data, 'video-style'), t.dir, { recursive: true });
+    writeFileSync(join(t.dir, 'dataset.json'), JSON.stringify({ fps: 4, width: 320, height: 240, firstFrameNumber: 0 }));
+    const ds = await loadDataset(t.dir);
+    assert.deepEqual(keyframesOf(ds.splits.test![0]!).map((k) => [k.frameNumber, k.time]), [
+      [2, 0.5],
+      [5, 1.25],
+    ]);
   } finally {
     t.cleanup();
   }
