@@ -161,6 +161,9 @@ test('stad convert both ways on the command line, and flag errors exit with code
       assert.match(r.stderr, re);
     }
     assert.equal(runCli(['convert', 'via3-to-ava', '--data', join(data, 'ref-style')]).code, 2); // --out is required
+    const bare = runCli(['convert']);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /^stad: convert: expected a subcommand, via3-to-ava or ava-to-via3/);
   } finally {
     t.cleanup();
   }

@@ -7,7 +7,12 @@ import { UserError } from '../../util/errors.js';
 import { DEFAULT_DATA_DIR } from '../../data/defaults.js';
 
 export function registerConvert(program: Command): void {
-  const convert = program.command('convert').description('convert annotations between VIA3 projects and AVA CSVs');
+  const convert = program
+    .command('convert')
+    .description('convert annotations between VIA3 projects and AVA CSVs')
+    .action(() => {
+      throw new UserError('convert: expected a subcommand, via3-to-ava or ava-to-via3 (see stad convert --help)');
+    });
 
   convert
     .command('via3-to-ava')
