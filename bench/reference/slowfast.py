@@ -217,6 +217,7 @@ def main():
     ap.add_argument("--depth", type=int, choices=sorted(STAGES), default=50)
     ap.add_argument("--width", type=float, default=1.0)
     ap.add_argument("--shapes", action="store_true", help="also run a 32x256x256 forward and print feature shapes")
+    ap.add_argument("--spec", metavar="FILE", help="write {name: {dtype, shape}} of the --arch model (81 classes), in state-dict order, as JSON")
     args = ap.parse_args()
     counts = {}
     for arch in ("slowfast", "slowonly"):
@@ -231,6 +232,12 @@ def main():
     counts[f"mmaction2_k400_slowfast_r{args.depth}_4x16x1_equivalent"] = k400
     model = Detector(args.arch, args.depth, args.width, 81)
     sd = model.state_dict()
+    if args.spec:
+        dtypes = {torch.float32: "F32", torch.int64: "I64"}
+        spec = {k: {"dtype": dtypes[v.dtype], "shape": list(v.shape)} for k, v in sd.items()}
+        with open(args.spec, "w") as f:
+            json.dump({"arch": args.arch, "depth": args.depth, "width": args.width, "num_classes": 81, "parameters": parameter_count(model), "tensors": spec}, f, separators=(",", ":"))
+            f.write("\n")
     if args.names:
         for k, v in sd.items():
             print(f"{k} {list(v.shape)}")

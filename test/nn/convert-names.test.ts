@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { fixtures, tempDir } from '../helpers.js';
@@ -144,4 +145,36 @@ test('stad convert checkpoint: the subcommand converts and reports; bad input is
     process.stdout.write = write;
     cleanup();
   }
+});
+
+test('every parameter of the reference SlowFast R50 (bench/reference) is reachable from its PySlowFast name', () => {
+  // test/fixtures/models/slowfast_r50_81.json is written by `bench/reference/slowfast.py --spec`: the
+  // state-dict names and shapes of the PyTorch reference, which uses mmaction2's names.
+  const spec = JSON.parse(readFileSync(join(fixtures, 'models', 'slowfast_r50_81.json'), 'utf8')) as {
+    parameters: number;
+    tensors: Record<string, { dtype: string; shape: number[] }>;
+  };
+  assert.equal(spec.parameters, 33_830_265);
+  assert.equal(Object.keys(spec.tensors).length, 642);
+  // The inverse mapping, written independently of the converter, from PySlowFast's module structure.
+  const toPySlowFast = (n: string): string => {
+    let m = /^backbone\.(slow|fast)_path\.conv1\.(conv|bn)\.(\w+)$/.exec(n);
+    if (m) return `s1.pathway${m[1] === 'slow' ? 0 : 1}_stem.${m[2]}.${m[3]}`;
+    m = /^backbone\.(slow|fast)_path\.layer(\d)\.(\d+)\.(conv[123]|downsample)\.(conv|bn)\.(\w+)$/.exec(n);
+    if (m) {
+      const branch = m[4] === 'downsample' ? (m[5] === 'conv' ? 'branch1' : 'branch1_bn') : `branch2.${'abc'[Number(m[4]!.slice(4)) - 1]}${m[5] === 'bn' ? '_bn' : ''}`;
+      return `s${Number(m[2]) + 1}.pathway${m[1] === 'slow' ? 0 : 1}_res${m[3]}.${branch}.${m[6]}`;
+    }
+    m = /^backbone\.slow_path\.(conv1|layer1|layer2|layer3)_lateral\.conv\.(\w+)$/.exec(n);
+    if (m) return `s${['conv1', 'layer1', 'layer2', 'layer3'].indexOf(m[1]!) + 1}_fuse.conv_f2s.${m[2]}`;
+    throw new Error(`no PySlowFast name for ${n}`);
+  };
+  const source: Record<string, RawTensor> = {};
+  const backbone = Object.keys(spec.tensors).filter((n) => !n.startsWith('roi_head.'));
+  for (const n of backbone) source[toPySlowFast(n)] = { dtype: 'F32', shape: spec.tensors[n]!.shape, data: new Uint8Array(0) };
+  source['head.projection.weight'] = { dtype: 'F32', shape: [400, 2304], data: new Uint8Array(0) };
+  const c = convertStateDict('pyslowfast_r50.pth', source);
+  assert.equal(c.architecture, 'slowfast');
+  assert.deepEqual(Object.keys(c.tensors).sort(), [...backbone].sort());
+  for (const n of backbone) assert.deepEqual(c.tensors[n]!.shape, spec.tensors[n]!.shape, n);
 });
