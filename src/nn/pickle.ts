@@ -472,7 +472,8 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): PickleValue {
   }
 
   function appendTo(list: PickleValue, items: PickleValue[]): void {
-    asList(list, 'APPEND').push(...items);
+    const target = asList(list, 'APPEND');
+    for (const it of items) target.push(it); // not push(...items): a huge batch would overflow the call stack
   }
 }
 

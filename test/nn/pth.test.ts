@@ -163,3 +163,13 @@ test('the pickle interpreter refuses truncation, unknown opcodes and stack abuse
   assert.throws(() => unpickle(new Uint8Array([0x80, 0x02, 0x68, 0x05, 0x2e]), opts), /memo key 5 was never stored/);
   assert.throws(() => unpickle(new Uint8Array([0x80, 0x02, 0x4b, 0x01]), opts), /needs 1 bytes but the pickle ends/);
 });
+
+test('a huge APPENDS batch is handled without overflowing the call stack', () => {
+  const n = 300_000;
+  const body = Buffer.alloc(n * 2);
+  for (let i = 0; i < n; i++) (body[2 * i] = 0x4b), (body[2 * i + 1] = i & 0xff);
+  const pkl = Buffer.concat([Buffer.from([0x80, 0x02, 0x5d, 0x28]), body, Buffer.from([0x65, 0x2e])]);
+  const v = unpickle(new Uint8Array(pkl), { file: 'big.pkl' }) as number[];
+  assert.equal(v.length, n);
+  assert.equal(v[n - 1], (n - 1) & 0xff);
+});
