@@ -173,3 +173,9 @@ test('a huge APPENDS batch is handled without overflowing the call stack', () =>
   assert.equal(v.length, n);
   assert.equal(v[n - 1], (n - 1) & 0xff);
 });
+
+test('reads a deflated archive with the "archive/" prefix of newer PyTorch (same tensors)', () => {
+  const sd = readPthStateDict(join(dir, 'mmaction2_tiny_deflated.pth'));
+  assert.equal(sd.container, 'state_dict');
+  assertMatchesExpected('mmaction2_tiny.pth', sd.tensors);
+});
