@@ -225,7 +225,9 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
   const header = parseHeader(file, text, dataStart, bytes.byteLength - dataStart);
   const tensors: Record<string, RawTensor> = {};
   for (const [name, t] of Object.entries(header.tensors)) {
-    tensors[name] = { dtype: t.dtype, shape: [...t.shape], data: bytes.subarray(dataStart + t.dataOffsets[0], dataStart + t.dataOffsets[1]) };
+    // A plain Uint8Array view, even when `bytes` is a Buffer (whose slice() would not copy).
+    const data = new Uint8Array(bytes.buffer, bytes.byteOffset + dataStart + t.dataOffsets[0], t.dataOffsets[1] - t.dataOffsets[0]);
+    tensors[name] = { dtype: t.dtype, shape: [...t.shape], data };
   }
   return { tensors, metadata: header.metadata };
 }
@@ -333,4 +335,13 @@ export function checkSafetensorsAgainst(path: string, expected: Record<string, T
   const header = readSafetensorsHeader(path);
   const mismatches = listMismatches(expected, header.tensors);
   if (mismatches.length > 0) fail(path, undefined, `does not match the model: ${summarizeMismatches(mismatches)}`);
+}
+
+/**
+ * Reads a checkpoint for a model: checks the header against `expected` first (every name, shape and
+ * dtype; one UserError listing the mismatches), then reads the data. Extra tensors are refused too.
+ */
+export function readSafetensorsFor(path: string, expected: Record<string, TensorSpec>): SafetensorsContents {
+  checkSafetensorsAgainst(path, expected);
+  return readSafetensors(path);
 }
