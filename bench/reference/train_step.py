@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""Times training steps of the PyTorch reference detector (bench/reference/slowfast.py) on the CPU:
+forward, binary cross-entropy on the RoI logits (background class dropped), backward, SGD step.
+The model benchmark (bench/model) runs this beside stad's own step and reports the ratio.
+
+    /usr/bin/python3 bench/reference/train_step.py --threads 2            # R50 8x8x1, batch 2, 32x224x224
+    /usr/bin/python3 bench/reference/train_step.py --size 64 --steps 1    # a quick smoke check
+
+Prints progress to stderr and ONE JSON line to stdout:
+    {"clips_per_s": ..., "step_s": [...], "threads": N, "arch": ..., "batch": ..., "frames": ..., "size": ..., ...}
+Inputs, boxes and targets are seeded; the timed steps follow `--warmup` untimed ones.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from slowfast import Detector, parameter_count  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--threads", type=int, default=torch.get_num_threads(), help="intra-op threads (torch.set_num_threads)")
+    ap.add_argument("--arch", choices=["slowfast", "slowonly"], default="slowfast")
+    ap.add_argument("--depth", type=int, default=50)
+    ap.add_argument("--width", type=float, default=1.0)
+    ap.add_argument("--classes", type=int, default=81)
+    ap.add_argument("--batch", type=int, default=2)
+    ap.add_argument("--frames", type=int, default=32)
+    ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--boxes", type=int, default=2, help="RoIs per clip")
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=2)
+    ap.add_argument("--channels-last", action="store_true", help="use torch.channels_last_3d for inputs and weights")
+    args = ap.parse_args()
+    if args.threads < 1 or args.steps < 1 or args.batch < 1 or args.size < 32 or args.size % 32 != 0:
+        ap.error("need threads >= 1, steps >= 1, batch >= 1 and a size that is a multiple of 32")
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model = Detector(args.arch, args.depth, args.width, args.classes)
+    model.train()
+    fmt = torch.channels_last_3d if args.channels_last else torch.contiguous_format
+    model = model.to(memory_format=fmt)
+    # mmaction2's AVA recipe: SGD lr 0.1 momentum 0.9 weight decay 1e-5.
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-5)
+
+    g = torch.Generator().manual_seed(1)
+    clips = torch.randn(args.batch, 3, args.frames, args.size, args.size, generator=g).contiguous(memory_format=fmt)
+    rois = []
+    for b in range(args.batch):
+        for k in range(args.boxes):
+            x1, y1 = torch.rand(2, generator=g) * args.size * 0.5
+            w, h = (torch.rand(2, generator=g) * 0.4 + 0.1) * args.size
+            rois.append([b, float(x1), float(y1), float(x1 + w), float(y1 + h)])
+    rois = torch.tensor(rois)
+    targets = (torch.rand(len(rois), args.classes - 1, generator=g) < 0.2).float()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        logits = model(clips, rois)
+        loss = F.binary_cross_entropy_with_logits(logits[:, 1:], targets)
+        loss.backward()
+        opt.step()
+        return float(loss)
+
+    times = []
+    for i in range(args.warmup + args.steps):
+        t0 = time.perf_counter()
+        loss = step()
+        dt = time.perf_counter() - t0
+        timed = i >= args.warmup
+        if timed:
+            times.append(dt)
+        print(f"step {i + 1}/{args.warmup + args.steps}{'' if timed else ' (warm-up)'}: {dt:.2f} s, loss {loss:.4f}", file=sys.stderr, flush=True)
+
+    mean = sum(times) / len(times)
+    print(
+        json.dumps(
+            {
+                "clips_per_s": args.batch / mean,
+                "step_s": times,
+                "mean_step_s": mean,
+                "threads": args.threads,
+                "arch": args.arch,
+                "depth": args.depth,
+                "width": args.width,
+                "classes": args.classes,
+                "batch": args.batch,
+                "frames": args.frames,
+                "size": args.size,
+                "boxes_per_clip": args.boxes,
+                "channels_last": args.channels_last,
+                "parameters": parameter_count(model),
+                "torch": torch.__version__,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
