@@ -1,18 +1,21 @@
 /**
  * `stad convert via3-to-ava --data <dir> --out <dir>` and `stad convert ava-to-via3 --in <dir> --out <dir>`:
- * between stad's VIA3 projects and AVA CSVs + label map (the mapping is documented in src/data/convert.ts).
+ * between stad's VIA3 projects and AVA CSVs + label map (the mapping is documented in src/data/convert.ts);
+ * `stad convert checkpoint <in.pth> <out.safetensors>` (convert-checkpoint.ts).
  */
 import type { Command } from 'commander';
 import { UserError } from '../../util/errors.js';
 import { DEFAULT_DATA_DIR } from '../../data/defaults.js';
+import { addCheckpointSubcommand } from './convert-checkpoint.js';
 
 export function registerConvert(program: Command): void {
   const convert = program
     .command('convert')
-    .description('convert annotations between VIA3 projects and AVA CSVs')
+    .description('convert annotations between VIA3 projects and AVA CSVs, and import PyTorch checkpoints')
     .action(() => {
-      throw new UserError('convert: expected a subcommand, via3-to-ava or ava-to-via3 (see stad convert --help)');
+      throw new UserError('convert: expected a subcommand, via3-to-ava, ava-to-via3 or checkpoint (see stad convert --help)');
     });
+  addCheckpointSubcommand(convert);
 
   convert
     .command('via3-to-ava')
