@@ -18,3 +18,5 @@ export type { AdamWOptions } from './optim/adamw.js';
 export { learningRateAt } from './optim/schedule.js';
 export type { LRScheduleOptions } from './optim/schedule.js';
 export { clipGradNorm_ } from './optim/clip.js';
+export { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
+export type { CheckpointMetadata, LoadedCheckpoint } from './checkpoint.js';

@@ -157,3 +157,16 @@ export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed) || seed < 0) throw new TypeError(`seed must be a non-negative integer, got ${seed}`);
   native.manualSeed(seed);
 }
+
+/**
+ * A tensor from raw little-endian bytes of `dtype` (copied): what checkpoint files hold. The bytes may
+ * start at any offset (they are copied, so alignment does not matter).
+ */
+export function fromBytes(bytes: Uint8Array, shape: Shape, dtype: DType, opts: { device?: Device } = {}): Tensor {
+  return new Tensor(native.fromArray(bytes, checkShape(shape), checkDType(dtype), dev(opts)));
+}
+
+/** The tensor's elements as raw little-endian bytes (contiguous, on the CPU). */
+export function toBytes(t: Tensor): Uint8Array {
+  return new Uint8Array(native.toArray(t.h));
+}

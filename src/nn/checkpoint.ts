@@ -1,0 +1,120 @@
+/**
+ * Checkpoints: a module's parameters and buffers (and optionally an optimiser's state) as safetensors,
+ * with the run's configuration and training state as JSON in the header's `__metadata__`. Written
+ * atomically (temporary file, fsync, rename). Loading checks every name, shape and dtype against the
+ * model before reading any data, and reports all mismatches in one line.
+ */
+import { Tensor, fromBytes, toBytes, tidy, noGrad, type DType } from '../torch/index.js';
+import type { Module } from './module.js';
+import type { Optimizer, OptimizerState } from './optim/optimizer.js';
+import {
+  readSafetensors,
+  readSafetensorsHeader,
+  writeSafetensors,
+  listMismatches,
+  summarizeMismatches,
+  type Dtype,
+  type RawTensor,
+  type TensorSpec,
+} from './safetensors.js';
+import { fail } from '../util/errors.js';
+
+const TO_SAFETENSORS: Record<DType, Dtype> = {
+  float32: 'F32',
+  float64: 'F64',
+  float16: 'F16',
+  bfloat16: 'BF16',
+  int64: 'I64',
+  int32: 'I32',
+  int16: 'I16',
+  int8: 'I8',
+  uint8: 'U8',
+  bool: 'BOOL',
+};
+const FROM_SAFETENSORS: Partial<Record<Dtype, DType>> = Object.fromEntries(Object.entries(TO_SAFETENSORS).map(([k, v]) => [v, k as DType]));
+
+/** Prefix of optimiser state tensors inside a checkpoint. */
+const OPTIM_PREFIX = '__optimizer__.';
+
+export interface CheckpointMetadata {
+  /** The run's configuration (any JSON). */
+  config?: unknown;
+  /** Training state: epoch, iteration, best metric... (any JSON). */
+  state?: unknown;
+}
+
+export function toRaw(t: Tensor): RawTensor {
+  return { dtype: TO_SAFETENSORS[t.dtype], shape: t.shape, data: toBytes(t) };
+}
+
+export function specOf(t: Tensor): TensorSpec {
+  return { dtype: TO_SAFETENSORS[t.dtype], shape: t.shape };
+}
+
+/** Writes the module's state (and optionally the optimiser's) to `path`, atomically. */
+export function saveCheckpoint(path: string, module: Module, meta: CheckpointMetadata = {}, optimizer?: Optimizer<{ lr: number }>): void {
+  const tensors: Record<string, RawTensor> = {};
+  for (const [name, t] of module.stateDict()) tensors[name] = toRaw(t);
+  const metadata: Record<string, string> = { format: 'stad-checkpoint-v1' };
+  if (meta.config !== undefined) metadata.config = JSON.stringify(meta.config);
+  if (meta.state !== undefined) metadata.state = JSON.stringify(meta.state);
+  if (optimizer) {
+    const s = optimizer.stateDict();
+    metadata.optimizer = JSON.stringify({ step: s.step, groups: s.groups });
+    for (const [k, t] of s.tensors) tensors[OPTIM_PREFIX + k] = toRaw(t);
+  }
+  writeSafetensors(path, tensors, metadata);
+}
+
+export interface LoadedCheckpoint {
+  config?: unknown;
+  state?: unknown;
+  metadata: Record<string, string>;
+}
+
+function parseJsonField(path: string, metadata: Record<string, string>, key: string): unknown {
+  const v = metadata[key];
+  if (v === undefined) return undefined;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return fail(path, `__metadata__.${key}`, 'is not valid JSON');
+  }
+}
+
+/**
+ * Loads a checkpoint into `module` (in place) and, when given and present, into `optimizer`. Every name,
+ * shape and dtype of the model must match the file (strict); mismatches are listed in one UserError.
+ */
+export function loadCheckpoint(path: string, module: Module, optimizer?: Optimizer<{ lr: number }>): LoadedCheckpoint {
+  const header = readSafetensorsHeader(path);
+  const expected: Record<string, TensorSpec> = {};
+  for (const [name, t] of module.stateDict()) expected[name] = specOf(t);
+  const modelPart = Object.fromEntries(Object.entries(header.tensors).filter(([k]) => !k.startsWith(OPTIM_PREFIX)));
+  const mismatches = listMismatches(expected, modelPart);
+  if (mismatches.length > 0) fail(path, undefined, `does not match the model: ${summarizeMismatches(mismatches)}`);
+  const { tensors, metadata } = readSafetensors(path);
+  tidy(() => {
+    const state = new Map<string, Tensor>();
+    for (const name of Object.keys(expected)) {
+      const raw = tensors[name]!;
+      state.set(name, fromBytes(raw.data, raw.shape, FROM_SAFETENSORS[raw.dtype]!));
+    }
+    module.loadStateDict(state, { source: path });
+  });
+  if (optimizer && metadata.optimizer !== undefined) {
+    const o = parseJsonField(path, metadata, 'optimizer') as { step: number; groups: Record<string, number | boolean>[] };
+    tidy(() => {
+      const ts = new Map<string, Tensor>();
+      for (const [k, raw] of Object.entries(tensors)) {
+        if (!k.startsWith(OPTIM_PREFIX)) continue;
+        const dtype = FROM_SAFETENSORS[raw.dtype];
+        if (!dtype) fail(path, k, `unsupported dtype ${raw.dtype}`);
+        ts.set(k.slice(OPTIM_PREFIX.length), fromBytes(raw.data, raw.shape, dtype));
+      }
+      const s: OptimizerState = { step: o.step, groups: o.groups, tensors: ts };
+      noGrad(() => optimizer.loadStateDict(s));
+    });
+  }
+  return { config: parseJsonField(path, metadata, 'config'), state: parseJsonField(path, metadata, 'state'), metadata };
+}
