@@ -163,7 +163,7 @@ test('stad convert both ways on the command line, and flag errors exit with code
     assert.equal(runCli(['convert', 'via3-to-ava', '--data', join(data, 'ref-style')]).code, 2); // --out is required
     const bare = runCli(['convert']);
     assert.equal(bare.code, 2);
-    assert.match(bare.stderr, /^stad: convert: expected a subcommand, via3-to-ava or ava-to-via3/);
+    assert.match(bare.stderr, /^stad: convert: expected a subcommand, via3-to-ava, ava-to-via3 or checkpoint/);
   } finally {
     t.cleanup();
   }
