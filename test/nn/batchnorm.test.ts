@@ -196,3 +196,26 @@ test('affine=false and trackRunningStats=false register no parameters or buffers
     bn.dispose();
   }
 });
+
+test('one value per channel in training is refused (as PyTorch does), not turned into a NaN running variance', () => {
+  const bn1 = new BatchNorm1d(3);
+  const bn3 = new BatchNorm3d(2);
+  try {
+    tidy(() => {
+      assert.throws(() => bn1.forward(randn([1, 3])), /BatchNorm1d expects more than 1 value per channel when training, got input shape \[1, 3\]/);
+      assert.throws(() => bn3.forward(randn([1, 2, 1, 1, 1])), /BatchNorm3d expects more than 1 value per channel when training/);
+      assert.deepEqual(bn1.runningVar!.toArray(), [1, 1, 1], 'running variance untouched');
+      assert.equal(bn1.stateDict().get('num_batches_tracked')!.item(), 0, 'batch not counted');
+      // Two values per channel are enough; in eval (or frozen) one is fine.
+      bn1.forward(randn([1, 3, 2]));
+      assert.ok(bn1.runningVar!.toArray().every(Number.isFinite));
+      bn1.eval();
+      assert.deepEqual(bn1.forward(randn([1, 3])).shape, [1, 3]);
+      bn3.freeze();
+      assert.deepEqual(bn3.forward(randn([1, 2, 1, 1, 1])).shape, [1, 2, 1, 1, 1]);
+    });
+  } finally {
+    bn1.dispose();
+    bn3.dispose();
+  }
+});
