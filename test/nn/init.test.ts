@@ -98,6 +98,21 @@ test("layers start with PyTorch's default init: weight and bias uniform in +-1/s
   }
 });
 
+test('defaultLayerInit_ called directly: weight and bias within +-1/sqrt(fan_in), bias optional', () => {
+  manualSeed(42);
+  tidy(() => {
+    const w = empty([64, 32, 3, 3], { dtype: 'float64' });
+    const b = empty([64], { dtype: 'float64' });
+    init.defaultLayerInit_(w, b);
+    const bound = 1 / Math.sqrt(32 * 9);
+    const mw = moments(w);
+    assert.ok(mw.maxAbs <= bound && mw.maxAbs > 0.99 * bound, `weight max ${mw.maxAbs}, bound ${bound}`);
+    assert.ok(moments(b).maxAbs <= bound);
+    init.defaultLayerInit_(w, null);
+    assert.ok(moments(w).maxAbs <= bound);
+  });
+});
+
 test('xavier and kaiming uniform bounds', () => {
   manualSeed(5);
   tidy(() => {

@@ -115,3 +115,9 @@ test('a layer keeps working after to(float64): forward reads the converted tenso
   });
   conv.dispose();
 });
+
+test('convolutions check that the channels divide by groups and that tuples have the right length', () => {
+  assert.throws(() => new Conv3d(3, 4, 3, { groups: 2 }), /channels \(3 -> 4\) must be divisible by groups \(2\)/);
+  assert.throws(() => new Conv2d(4, 6, 3, { groups: 4 }), /must be divisible by groups/);
+  assert.throws(() => new Conv3d(3, 4, [3, 3]), /kernelSize must be an integer or 3 integers/);
+});
