@@ -7,7 +7,7 @@
  * Parameters and buffers are kept out of every `tidy` scope (they live as long as the module) and are
  * freed by `dispose()`.
  */
-import { Tensor, keep, noGrad, isFloatingDType, type DType, type Device } from '../torch/index.js';
+import { Tensor, keep, tidy, noGrad, isFloatingDType, type DType, type Device } from '../torch/index.js';
 
 export interface StateDictMismatch {
   missing: string[];
@@ -174,7 +174,8 @@ export class Module {
     const isDevice = target === 'cpu' || target.startsWith('cuda');
     const convert = (t: Tensor): Tensor | null => {
       if (!isDevice && !isFloatingDType(t.dtype)) return null;
-      return keep(noGrad(() => t.detach().to(target)));
+      // tidy frees the detached alias, which would otherwise keep the old storage alive.
+      return keep(tidy(() => noGrad(() => t.detach().to(target))));
     };
     for (const [, m] of this.namedModules()) {
       for (const [n, p] of m.params) {

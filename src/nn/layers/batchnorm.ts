@@ -70,6 +70,11 @@ abstract class BatchNormNd extends Module {
       throw new RangeError(`${this.constructor.name} expects a ${this.expectedDims.join(' or ')}-d input, got shape [${x.shape.join(', ')}]`);
     }
     const useBatchStats = (this.training && !this.isFrozen) || !this.trackRunningStats;
+    // As torch.nn.functional.batch_norm: one value per channel has no variance, and libtorch would
+    // silently turn the running variance into NaN (the n - 1 of the unbiased estimate is 0).
+    if (useBatchStats && x.numel() <= x.shape[1]!) {
+      throw new RangeError(`${this.constructor.name} expects more than 1 value per channel when training, got input shape [${x.shape.join(', ')}]`);
+    }
     if (useBatchStats && this.trackRunningStats && this.training) {
       this.tensorNamed('num_batches_tracked').add_(1);
     }

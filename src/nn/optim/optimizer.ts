@@ -26,6 +26,8 @@ export abstract class Optimizer<H extends { lr: number }> {
   protected readonly state = new Map<Tensor, Map<string, Tensor>>();
   /** Number of step() calls made. */
   stepCount = 0;
+  /** Per-parameter state held as a 0-d tensor rather than shaped like the parameter (AdamW's step). */
+  protected readonly scalarStateNames: ReadonlySet<string> = new Set();
 
   constructor(params: ParamsInput<H>, defaults: H) {
     const list = params as unknown[];
@@ -106,22 +108,37 @@ export abstract class Optimizer<H extends { lr: number }> {
     return { step: this.stepCount, groups: this.groups.map((g) => ({ ...(g.options as unknown as Record<string, number | boolean>) })), tensors };
   }
 
+  /**
+   * Replaces the optimiser's state with a saved one (as torch.optim's load_state_dict): hyper-parameters
+   * per group, and per-parameter state converted to the parameter's dtype and device (a state read from
+   * a file on the CPU can resume training on a GPU). Everything is checked before anything changes.
+   */
   loadStateDict(s: OptimizerState): void {
     if (s.groups.length !== this.groups.length) throw new Error(`optimizer state has ${s.groups.length} parameter groups, expected ${this.groups.length}`);
+    const params = this.groups.flatMap((g) => g.params);
+    const incoming: { p: Tensor; name: string; t: Tensor }[] = [];
+    for (const [k, t] of s.tensors) {
+      const dot = k.indexOf('.');
+      const index = Number(k.slice(0, dot));
+      const p = dot > 0 && Number.isInteger(index) ? params[index] : undefined;
+      if (!p) throw new Error(`optimizer state ${k} names no parameter (the optimiser has ${params.length})`);
+      const name = k.slice(dot + 1);
+      if (this.scalarStateNames.has(name)) {
+        if (t.ndim !== 0) throw new Error(`optimizer state ${k} must be a scalar, got shape [${t.shape}]`);
+      } else if (t.shape.join() !== p.shape.join()) {
+        throw new Error(`optimizer state ${k} has shape [${t.shape}] but the parameter has [${p.shape}]`);
+      }
+      incoming.push({ p, name, t });
+    }
+    for (const st of this.state.values()) for (const t of st.values()) t.dispose();
+    this.state.clear();
     this.stepCount = s.step;
     this.groups.forEach((g, i) => Object.assign(g.options as object, s.groups[i]));
-    let index = 0;
-    for (const g of this.groups) {
-      for (const p of g.params) {
-        const prefix = `${index}.`;
-        for (const [k, t] of s.tensors) {
-          if (!k.startsWith(prefix)) continue;
-          const name = k.slice(prefix.length);
-          if (t.shape.join() !== p.shape.join()) throw new Error(`optimizer state ${k} has shape [${t.shape}] but the parameter has [${p.shape}]`);
-          this.setState(this.paramState(p), name, noGrad(() => t.clone()));
-        }
-        index++;
-      }
+    for (const { p, name, t } of incoming) {
+      const copy = tidy(() =>
+        noGrad(() => (this.scalarStateNames.has(name) ? t.clone() : t.to({ dtype: p.dtype, device: p.device }).clone())),
+      );
+      this.setState(this.paramState(p), name, copy);
     }
   }
 
