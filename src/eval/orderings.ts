@@ -1,0 +1,257 @@
+/**
+ * The two orderings of the official AVA evaluator whose tie-breaking decides the result when scores
+ * are equal, reproduced step for step so that ties resolve exactly as they do there:
+ *
+ * 1. `numpyArgsort`: `np.argsort(x)` with numpy's default kind ('quicksort'), which is numpy's
+ *    introsort for float64 (median-of-3 quicksort, insertion sort below 16 elements, heapsort past a
+ *    depth of 2*floor(log2 n)), as in numpy/core/src/npysort/quicksort.cpp (`aquicksort_`) and
+ *    npysort_heapsort.h (`aheapsort_`). It is not stable: which of two equal scores comes first
+ *    depends on the algorithm, and `compute_precision_recall` reverses the result, so the order of
+ *    tied true and false positives (and hence the AP) depends on it. numpy >= 1.25 on CPUs with
+ *    AVX-512 (Skylake-X and later) dispatches to a SIMD argsort instead whose tie order differs; the
+ *    scalar algorithm reproduced here is what numpy uses everywhere else.
+ *
+ * 2. `heapTopK`: the per-frame selection in `read_csv` of get_ava_performance.py: rows pushed on a
+ *    Python `heapq` of tuples (score, action_id, y1, x1, y2, x2) in file order, a new row replacing
+ *    the smallest tuple once the frame holds `capacity` rows and only if its score is strictly
+ *    greater, then `sorted(heap, key=-score)` (stable, so ties keep the heap's array order). The heap
+ *    operations follow CPython's `_siftdown`/`_siftup` exactly, because the array order they leave is
+ *    the tie order.
+ */
+
+/** numpy's `less` for float64: NaN sorts last. */
+function lessF64(a: number, b: number): boolean {
+  return a < b || (b !== b && a === a);
+}
+
+const SMALL_QUICKSORT = 15;
+
+function msb(n: number): number {
+  let depth = 0;
+  while ((n = Math.floor(n / 2)) > 0) depth++;
+  return depth;
+}
+
+/** Heapsort of idx[lo .. lo+n-1] by v, as numpy's aheapsort_ (1-based heap over the slice). */
+function aheapsort(v: Float64Array, idx: Int32Array, lo: number, n: number): void {
+  // a[k] (1-based) is idx[lo + k - 1]
+  const base = lo - 1;
+  let i: number;
+  let j: number;
+  let tmp: number;
+  for (let l = n >> 1; l > 0; --l) {
+    tmp = idx[base + l]!;
+    for (i = l, j = l << 1; j <= n; ) {
+      if (j < n && lessF64(v[idx[base + j]!]!, v[idx[base + j + 1]!]!)) j += 1;
+      if (lessF64(v[tmp]!, v[idx[base + j]!]!)) {
+        idx[base + i] = idx[base + j]!;
+        i = j;
+        j += j;
+      } else break;
+    }
+    idx[base + i] = tmp;
+  }
+  for (; n > 1; ) {
+    tmp = idx[base + n]!;
+    idx[base + n] = idx[base + 1]!;
+    n -= 1;
+    for (i = 1, j = 2; j <= n; ) {
+      if (j < n && lessF64(v[idx[base + j]!]!, v[idx[base + j + 1]!]!)) j++;
+      if (lessF64(v[tmp]!, v[idx[base + j]!]!)) {
+        idx[base + i] = idx[base + j]!;
+        i = j;
+        j += j;
+      } else break;
+    }
+    idx[base + i] = tmp;
+  }
+}
+
+/**
+ * `np.argsort(v)` (kind='quicksort', float64, scalar path): returns the permutation, ascending.
+ * `out` may be passed to avoid an allocation; it must have length >= v.length.
+ */
+export function numpyArgsort(v: Float64Array, out?: Int32Array): Int32Array {
+  const num = v.length;
+  const idx = out && out.length >= num ? out.subarray(0, num) : new Int32Array(num);
+  for (let k = 0; k < num; k++) idx[k] = k;
+  if (num < 2) return idx;
+  let pl = 0;
+  let pr = num - 1;
+  const stack: number[] = [];
+  const depthStack: number[] = [];
+  let cdepth = msb(num) * 2;
+  let t: number;
+  for (;;) {
+    let popNow = false;
+    if (cdepth < 0) {
+      aheapsort(v, idx, pl, pr - pl + 1);
+      popNow = true;
+    }
+    if (!popNow) {
+      while (pr - pl > SMALL_QUICKSORT) {
+        const pm = pl + ((pr - pl) >> 1);
+        if (lessF64(v[idx[pm]!]!, v[idx[pl]!]!)) {
+          t = idx[pm]!;
+          idx[pm] = idx[pl]!;
+          idx[pl] = t;
+        }
+        if (lessF64(v[idx[pr]!]!, v[idx[pm]!]!)) {
+          t = idx[pr]!;
+          idx[pr] = idx[pm]!;
+          idx[pm] = t;
+        }
+        if (lessF64(v[idx[pm]!]!, v[idx[pl]!]!)) {
+          t = idx[pm]!;
+          idx[pm] = idx[pl]!;
+          idx[pl] = t;
+        }
+        const vp = v[idx[pm]!]!;
+        let pi = pl;
+        let pj = pr - 1;
+        t = idx[pm]!;
+        idx[pm] = idx[pj]!;
+        idx[pj] = t;
+        for (;;) {
+          do ++pi;
+          while (lessF64(v[idx[pi]!]!, vp));
+          do --pj;
+          while (lessF64(vp, v[idx[pj]!]!));
+          if (pi >= pj) break;
+          t = idx[pi]!;
+          idx[pi] = idx[pj]!;
+          idx[pj] = t;
+        }
+        const pk = pr - 1;
+        t = idx[pi]!;
+        idx[pi] = idx[pk]!;
+        idx[pk] = t;
+        // push the larger partition on the stack
+        if (pi - pl < pr - pi) {
+          stack.push(pi + 1, pr);
+          pr = pi - 1;
+        } else {
+          stack.push(pl, pi - 1);
+          pl = pi + 1;
+        }
+        depthStack.push(--cdepth);
+      }
+      // insertion sort
+      for (let pi = pl + 1; pi <= pr; ++pi) {
+        const vi = idx[pi]!;
+        const vp = v[vi]!;
+        let pj = pi;
+        let pk = pi - 1;
+        while (pj > pl && lessF64(vp, v[idx[pk]!]!)) idx[pj--] = idx[pk--]!;
+        idx[pj] = vi;
+      }
+    }
+    if (stack.length === 0) break;
+    pr = stack.pop()!;
+    pl = stack.pop()!;
+    cdepth = depthStack.pop()!;
+  }
+  return idx;
+}
+
+/** Column access for heapTopK: the tuple (score, action, y1, x1, y2, x2) of row r. */
+export interface TupleColumns {
+  readonly score: Float64Array;
+  readonly action: Int32Array;
+  readonly y1: Float64Array;
+  readonly x1: Float64Array;
+  readonly y2: Float64Array;
+  readonly x2: Float64Array;
+}
+
+/** Python's `(score, action_id, y1, x1, y2, x2) < (...)` for rows a and b. */
+function tupleLess(c: TupleColumns, a: number, b: number): boolean {
+  let p = c.score[a]!;
+  let q = c.score[b]!;
+  if (p !== q) return p < q;
+  p = c.action[a]!;
+  q = c.action[b]!;
+  if (p !== q) return p < q;
+  p = c.y1[a]!;
+  q = c.y1[b]!;
+  if (p !== q) return p < q;
+  p = c.x1[a]!;
+  q = c.x1[b]!;
+  if (p !== q) return p < q;
+  p = c.y2[a]!;
+  q = c.y2[b]!;
+  if (p !== q) return p < q;
+  return c.x2[a]! < c.x2[b]!;
+}
+
+/** CPython heapq._siftdown on heap[0..], moving heap[pos] up towards startpos. */
+function siftdown(c: TupleColumns, heap: Int32Array, startpos: number, pos: number): void {
+  const newitem = heap[pos]!;
+  while (pos > startpos) {
+    const parentpos = (pos - 1) >> 1;
+    const parent = heap[parentpos]!;
+    if (tupleLess(c, newitem, parent)) {
+      heap[pos] = parent;
+      pos = parentpos;
+      continue;
+    }
+    break;
+  }
+  heap[pos] = newitem;
+}
+
+/** CPython heapq._siftup: bubble the smaller child up to a leaf, then siftdown. */
+function siftup(c: TupleColumns, heap: Int32Array, endpos: number, pos: number): void {
+  const startpos = pos;
+  const newitem = heap[pos]!;
+  let childpos = 2 * pos + 1;
+  while (childpos < endpos) {
+    const rightpos = childpos + 1;
+    if (rightpos < endpos && !tupleLess(c, heap[childpos]!, heap[rightpos]!)) childpos = rightpos;
+    heap[pos] = heap[childpos]!;
+    pos = childpos;
+    childpos = 2 * pos + 1;
+  }
+  heap[pos] = newitem;
+  siftdown(c, heap, startpos, pos);
+}
+
+/**
+ * Selects and orders the rows of one frame as get_ava_performance.py's read_csv does. `rows` are row
+ * indices in file order; `capacity` < 1 keeps all. Writes the kept rows, highest score first (ties in
+ * heap order), into `out` (length >= min(rows, capacity)) and returns how many.
+ */
+export function heapTopK(c: TupleColumns, rows: Int32Array, capacity: number, out: Int32Array): number {
+  const heap = out;
+  let size = 0;
+  const n = rows.length;
+  for (let k = 0; k < n; k++) {
+    const r = rows[k]!;
+    if (capacity < 1 || size < capacity) {
+      heap[size] = r;
+      siftdown(c, heap, 0, size);
+      size++;
+    } else if (c.score[r]! > c.score[heap[0]!]!) {
+      heap[0] = r;
+      siftup(c, heap, size, 0);
+    }
+  }
+  // sorted(..., key=lambda t: -t[0]): stable by descending score
+  if (size <= 64) {
+    for (let i = 1; i < size; i++) {
+      const r = heap[i]!;
+      const s = c.score[r]!;
+      let j = i - 1;
+      while (j >= 0 && c.score[heap[j]!]! < s) {
+        heap[j + 1] = heap[j]!;
+        j--;
+      }
+      heap[j + 1] = r;
+    }
+  } else {
+    const order = Array.from(heap.subarray(0, size), (r, pos) => ({ r, pos }));
+    order.sort((a, b) => c.score[b.r]! - c.score[a.r]! || a.pos - b.pos);
+    for (let i = 0; i < size; i++) heap[i] = order[i]!.r;
+  }
+  return size;
+}
