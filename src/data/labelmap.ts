@@ -49,7 +49,8 @@ export function readLabelMap(path: string): LabelMap {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UserError(`${path}: cannot read label map: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${path}: cannot read label map: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`);
   }
   return parseLabelMap(text, path);
 }
