@@ -12,8 +12,7 @@ import { numpyArgsort } from './orderings.js';
  * numpy's `np.add.reduce` over a contiguous float64 array: the first element, plus the pairwise sum
  * (8-way unrolled blocks of up to 128, halved recursively) of the rest.
  */
-export function numpySum(a: Float64Array): number {
-  const n = a.length;
+export function numpySum(a: Float64Array, n = a.length): number {
   if (n === 0) return 0;
   return a[0]! + pairwiseSum(a, 1, n - 1);
 }
@@ -55,6 +54,11 @@ function pairwiseSum(a: Float64Array, off: number, n: number): number {
   return pairwiseSum(a, off, n2) + pairwiseSum(a, off + n2, n - n2);
 }
 
+let precisionBuf = new Float64Array(1024);
+let recallBuf = new Float64Array(1024);
+let termsBuf = new Float64Array(1024);
+let orderBuf = new Int32Array(1024);
+
 /**
  * AP of one class: `scores[k]` and `isTruePositive[k]` of its detections (in the evaluator's
  * concatenation order, which decides ties), `numGroundTruth` > 0. A class with ground truth and no
@@ -63,26 +67,37 @@ function pairwiseSum(a: Float64Array, off: number, n: number): number {
 export function averagePrecision(scores: Float64Array, isTruePositive: Uint8Array, numGroundTruth: number): number {
   const n = scores.length;
   if (n === 0) return 0;
-  const order = numpyArgsort(scores);
-  const precision = new Float64Array(n + 2);
-  const recall = new Float64Array(n + 2);
+  if (precisionBuf.length < n + 2) {
+    const cap = Math.max(n + 2, precisionBuf.length * 2);
+    precisionBuf = new Float64Array(cap);
+    recallBuf = new Float64Array(cap);
+    termsBuf = new Float64Array(cap);
+    orderBuf = new Int32Array(cap);
+  }
+  const order = numpyArgsort(scores, orderBuf);
+  const precision = precisionBuf;
+  const recall = recallBuf;
+  const terms = termsBuf;
   let tp = 0;
   let fp = 0;
+  precision[0] = 0;
+  recall[0] = 0;
   for (let k = 0; k < n; k++) {
     if (isTruePositive[order[n - 1 - k]!]) tp++;
     else fp++;
     precision[k + 1] = tp / (tp + fp);
     recall[k + 1] = tp / numGroundTruth;
   }
+  precision[n + 1] = 0;
   recall[n + 1] = 1;
   for (let i = n; i >= 0; i--) {
     if (precision[i + 1]! > precision[i]!) precision[i] = precision[i + 1]!;
   }
-  const terms: number[] = [];
+  let m = 0;
   for (let i = 1; i <= n + 1; i++) {
-    if (recall[i] !== recall[i - 1]) terms.push((recall[i]! - recall[i - 1]!) * precision[i]!);
+    if (recall[i] !== recall[i - 1]) terms[m++] = (recall[i]! - recall[i - 1]!) * precision[i]!;
   }
-  return numpySum(Float64Array.from(terms));
+  return numpySum(terms, m);
 }
 
 /**

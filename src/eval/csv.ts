@@ -10,10 +10,10 @@
  * frame. A UTF-8 BOM, CRLF line ends and blank lines are accepted; fields may be double-quoted.
  * Every malformed row is a UserError naming the file and the line.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { fail, UserError } from '../util/errors.js';
 import type { ProgressCallback } from '../util/progress.js';
-import { parseFloatBytes, parseIntBytes } from './numbers.js';
+import { parseFloatBytes, parseIntBytes, scanEnd, scanNumber } from './numbers.js';
 
 /**
  * Rows of an AVA box CSV, column by column. Row r is video `videoIds[video[r]]` at second
@@ -106,10 +106,11 @@ function splitQuoted(line: Uint8Array, path: string, lineNo: number, row: RowVie
 }
 
 /**
- * Calls `onRow` for every non-blank line of a CSV file, streaming it in chunks. `lineNo` is 1-based.
- * The row view is reused between calls; copy what you keep.
+ * Calls `onLine(buf, start, end, lineNo)` for every non-blank line of a file, streaming it in chunks:
+ * bytes [start, end) of `buf` without the line break (a CR before the LF is dropped too). `lineNo`
+ * is 1-based. `buf` is only valid during the call.
  */
-export function forEachCsvRow(path: string, what: string, onRow: (row: RowView, lineNo: number) => void, opts: CsvReadOptions = {}): void {
+export function forEachLine(path: string, what: string, onLine: (buf: Buffer, start: number, end: number, lineNo: number) => void, opts: CsvReadOptions = {}): void {
   const fd = openForReading(path, what);
   try {
     const total = fstatSync(fd).size;
@@ -120,36 +121,6 @@ export function forEachCsvRow(path: string, what: string, onRow: (row: RowView, 
     let read = 0;
     let bomChecked = false;
     let eof = false;
-    const row: RowView = { buf, starts: new Int32Array(MAX_FIELDS), ends: new Int32Array(MAX_FIELDS), count: 0 };
-    const handleLine = (lineStart: number, lineEnd: number): void => {
-      lineNo++;
-      let end = lineEnd;
-      if (end > lineStart && buf[end - 1] === CR) end--;
-      if (end === lineStart) return;
-      let hasQuote = false;
-      let count = 0;
-      let fieldStart = lineStart;
-      for (let p = lineStart; p < end; p++) {
-        const c = buf[p]!;
-        if (c === COMMA) {
-          if (count < MAX_FIELDS) {
-            row.starts[count] = fieldStart;
-            row.ends[count] = p;
-          }
-          count++;
-          fieldStart = p + 1;
-        } else if (c === QUOTE) hasQuote = true;
-      }
-      if (count < MAX_FIELDS) {
-        row.starts[count] = fieldStart;
-        row.ends[count] = end;
-      }
-      count++;
-      row.buf = buf;
-      row.count = count;
-      if (hasQuote) splitQuoted(buf.subarray(lineStart, end), path, lineNo, row);
-      onRow(row, lineNo);
-    };
     while (!eof) {
       if (have + chunkSize > buf.length) {
         const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, have + chunkSize));
@@ -166,20 +137,22 @@ export function forEachCsvRow(path: string, what: string, onRow: (row: RowView, 
         bomChecked = true;
         if (have >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
       }
-      let nl = buf.indexOf(NEWLINE, start);
-      while (nl !== -1 && nl < have) {
-        handleLine(start, nl);
+      for (;;) {
+        let nl = buf.indexOf(NEWLINE, start);
+        if (nl === -1 || nl >= have) {
+          if (!eof || start >= have) break;
+          nl = have; // last line without a line break
+        }
+        lineNo++;
+        let end = nl;
+        if (end > start && buf[end - 1] === CR) end--;
+        if (end > start) onLine(buf, start, end, lineNo);
         start = nl + 1;
-        nl = buf.indexOf(NEWLINE, start);
-      }
-      if (eof && start < have) {
-        handleLine(start, have);
-        start = have;
       }
       // keep the partial last line at the front of the buffer
       if (start > 0) {
-        buf.copy(buf, 0, start, have);
-        have -= start;
+        if (start < have) buf.copy(buf, 0, start, have);
+        have = Math.max(0, have - start);
       }
       opts.onProgress?.({ done: read, total: Math.max(total, read) });
     }
@@ -188,20 +161,73 @@ export function forEachCsvRow(path: string, what: string, onRow: (row: RowView, 
   }
 }
 
+/** Splits bytes [start, end) of `buf` into comma-separated fields (Python csv rules when quoted). */
+function splitRow(buf: Buffer, start: number, end: number, path: string, lineNo: number, row: RowView): void {
+  let hasQuote = false;
+  let count = 0;
+  let fieldStart = start;
+  for (let p = start; p < end; p++) {
+    const c = buf[p]!;
+    if (c === COMMA) {
+      if (count < MAX_FIELDS) {
+        row.starts[count] = fieldStart;
+        row.ends[count] = p;
+      }
+      count++;
+      fieldStart = p + 1;
+    } else if (c === QUOTE) hasQuote = true;
+  }
+  if (count < MAX_FIELDS) {
+    row.starts[count] = fieldStart;
+    row.ends[count] = end;
+  }
+  row.buf = buf;
+  row.count = count + 1;
+  if (hasQuote) splitQuoted(buf.subarray(start, end), path, lineNo, row);
+}
+
+/**
+ * Calls `onRow` for every non-blank line of a CSV file, streaming it in chunks. `lineNo` is 1-based.
+ * The row view is reused between calls; copy what you keep.
+ */
+export function forEachCsvRow(path: string, what: string, onRow: (row: RowView, lineNo: number) => void, opts: CsvReadOptions = {}): void {
+  const row: RowView = { buf: Buffer.alloc(0), starts: new Int32Array(MAX_FIELDS), ends: new Int32Array(MAX_FIELDS), count: 0 };
+  forEachLine(
+    path,
+    what,
+    (buf, start, end, lineNo) => {
+      splitRow(buf, start, end, path, lineNo, row);
+      onRow(row, lineNo);
+    },
+    opts,
+  );
+}
+
 class Growable {
-  video = new Int32Array(1024);
-  timestamp = new Int32Array(1024);
-  x1 = new Float64Array(1024);
-  y1 = new Float64Array(1024);
-  x2 = new Float64Array(1024);
-  y2 = new Float64Array(1024);
-  action = new Int32Array(1024);
-  score = new Float64Array(1024);
+  video: Int32Array;
+  timestamp: Int32Array;
+  x1: Float64Array;
+  y1: Float64Array;
+  x2: Float64Array;
+  y2: Float64Array;
+  action: Int32Array;
+  score: Float64Array;
   length = 0;
+
+  constructor(capacity: number) {
+    this.video = new Int32Array(capacity);
+    this.timestamp = new Int32Array(capacity);
+    this.x1 = new Float64Array(capacity);
+    this.y1 = new Float64Array(capacity);
+    this.x2 = new Float64Array(capacity);
+    this.y2 = new Float64Array(capacity);
+    this.action = new Int32Array(capacity);
+    this.score = new Float64Array(capacity);
+  }
 
   ensure(): void {
     if (this.length < this.video.length) return;
-    const cap = this.video.length * 2;
+    const cap = Math.ceil(this.video.length * 1.5) + 1024;
     const grow = <T extends Int32Array | Float64Array>(a: T): T => {
       const b = new (a.constructor as new (n: number) => T)(cap);
       b.set(a);
@@ -269,40 +295,102 @@ const COLUMN_NAMES = ['video_id', 'timestamp', 'x1', 'y1', 'x2', 'y2', 'action_i
  * integers; coordinates and the 8th column finite numbers.
  */
 export function readAvaBoxCsv(path: string, what: string, opts: CsvReadOptions = {}): AvaBoxTable {
-  const g = new Growable();
+  // AVA rows take about 45-60 bytes: size the columns from the file size so they rarely grow
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch {
+    size = 0; // forEachLine reports the missing file
+  }
+  const g = new Growable(Math.ceil(size / 45) + 1024);
   const videos = new VideoInterner();
   const eighth = what === 'ground truth' ? 'person_id' : 'score';
-  forEachCsvRow(
+  const row: RowView = { buf: Buffer.alloc(0), starts: new Int32Array(MAX_FIELDS), ends: new Int32Array(MAX_FIELDS), count: 0 };
+
+  // The checked path: splits the line, parses each field and names the first bad one.
+  const slowRow = (buf: Buffer, start: number, end: number, lineNo: number): void => {
+    splitRow(buf, start, end, path, lineNo, row);
+    if (row.count !== 7 && row.count !== 8) {
+      fail(path, `line ${lineNo}`, `expected 7 or 8 comma-separated columns (video_id,timestamp,x1,y1,x2,y2,action_id[,${eighth}]), got ${row.count}`);
+    }
+    const b = row.buf;
+    const s = row.starts;
+    const e = row.ends;
+    if (e[0]! === s[0]!) fail(path, `line ${lineNo}`, 'video_id is empty');
+    const ts = parseIntBytes(b, s[1]!, e[1]!);
+    if (Number.isNaN(ts)) fail(path, `line ${lineNo}`, `timestamp: expected integer seconds, got ${fieldText(row, 1)}`);
+    const x1 = parseFloatBytes(b, s[2]!, e[2]!);
+    const y1 = parseFloatBytes(b, s[3]!, e[3]!);
+    const x2 = parseFloatBytes(b, s[4]!, e[4]!);
+    const y2 = parseFloatBytes(b, s[5]!, e[5]!);
+    if (Number.isNaN(x1) || Number.isNaN(y1) || Number.isNaN(x2) || Number.isNaN(y2)) {
+      const k = Number.isNaN(x1) ? 2 : Number.isNaN(y1) ? 3 : Number.isNaN(x2) ? 4 : 5;
+      fail(path, `line ${lineNo}`, `${COLUMN_NAMES[k]}: expected a number, got ${fieldText(row, k)}`);
+    }
+    const action = parseIntBytes(b, s[6]!, e[6]!);
+    if (Number.isNaN(action)) fail(path, `line ${lineNo}`, `action_id: expected an integer, got ${fieldText(row, 6)}`);
+    let score = 1.0;
+    if (row.count === 8) {
+      score = parseFloatBytes(b, s[7]!, e[7]!);
+      if (Number.isNaN(score)) fail(path, `line ${lineNo}`, `${eighth}: expected a number, got ${fieldText(row, 7)}`);
+    }
+    g.ensure();
+    const r = g.length++;
+    g.video[r] = videos.intern(b, s[0]!, e[0]!);
+    g.timestamp[r] = ts;
+    g.x1[r] = x1;
+    g.y1[r] = y1;
+    g.x2[r] = x2;
+    g.y2[r] = y2;
+    g.action[r] = action;
+    g.score[r] = score;
+  };
+
+  forEachLine(
     path,
     what,
-    (row, lineNo) => {
-      if (row.count !== 7 && row.count !== 8) {
-        fail(path, `line ${lineNo}`, `expected 7 or 8 comma-separated columns (video_id,timestamp,x1,y1,x2,y2,action_id[,${eighth}]), got ${row.count}`);
+    (buf, start, end, lineNo) => {
+      // The fast path: plain unquoted fields, numbers without spaces. Anything else (and every error)
+      // goes through slowRow, which parses the same text to the same values or names the problem.
+      let p = start;
+      while (p < end && buf[p] !== COMMA && buf[p] !== QUOTE) p++;
+      if (p === start || p >= end || buf[p] !== COMMA) return slowRow(buf, start, end, lineNo);
+      const vEnd = p++;
+      let ts = 0;
+      let nd = 0;
+      let c = 0;
+      while (p < end && (c = buf[p]!) >= 0x30 && c <= 0x39) {
+        ts = ts * 10 + (c - 0x30);
+        p++;
+        nd++;
       }
-      const b = row.buf;
-      const s = row.starts;
-      const e = row.ends;
-      if (e[0]! === s[0]!) fail(path, `line ${lineNo}`, 'video_id is empty');
-      const ts = parseIntBytes(b, s[1]!, e[1]!);
-      if (Number.isNaN(ts)) fail(path, `line ${lineNo}`, `timestamp: expected integer seconds, got ${fieldText(row, 1)}`);
-      const x1 = parseFloatBytes(b, s[2]!, e[2]!);
-      const y1 = parseFloatBytes(b, s[3]!, e[3]!);
-      const x2 = parseFloatBytes(b, s[4]!, e[4]!);
-      const y2 = parseFloatBytes(b, s[5]!, e[5]!);
-      if (Number.isNaN(x1) || Number.isNaN(y1) || Number.isNaN(x2) || Number.isNaN(y2)) {
-        const k = Number.isNaN(x1) ? 2 : Number.isNaN(y1) ? 3 : Number.isNaN(x2) ? 4 : 5;
-        fail(path, `line ${lineNo}`, `${COLUMN_NAMES[k]}: expected a number, got ${fieldText(row, k)}`);
+      if (nd === 0 || nd > 9 || buf[p] !== COMMA) return slowRow(buf, start, end, lineNo);
+      const x1 = scanNumber(buf, p + 1, end);
+      if (buf[(p = scanEnd)] !== COMMA || x1 !== x1) return slowRow(buf, start, end, lineNo);
+      const y1 = scanNumber(buf, p + 1, end);
+      if (buf[(p = scanEnd)] !== COMMA || y1 !== y1) return slowRow(buf, start, end, lineNo);
+      const x2 = scanNumber(buf, p + 1, end);
+      if (buf[(p = scanEnd)] !== COMMA || x2 !== x2) return slowRow(buf, start, end, lineNo);
+      const y2 = scanNumber(buf, p + 1, end);
+      if (buf[(p = scanEnd)] !== COMMA || y2 !== y2) return slowRow(buf, start, end, lineNo);
+      p++;
+      let action = 0;
+      nd = 0;
+      while (p < end && (c = buf[p]!) >= 0x30 && c <= 0x39) {
+        action = action * 10 + (c - 0x30);
+        p++;
+        nd++;
       }
-      const action = parseIntBytes(b, s[6]!, e[6]!);
-      if (Number.isNaN(action)) fail(path, `line ${lineNo}`, `action_id: expected an integer, got ${fieldText(row, 6)}`);
+      if (nd === 0 || nd > 9) return slowRow(buf, start, end, lineNo);
       let score = 1.0;
-      if (row.count === 8) {
-        score = parseFloatBytes(b, s[7]!, e[7]!);
-        if (Number.isNaN(score)) fail(path, `line ${lineNo}`, `${eighth}: expected a number, got ${fieldText(row, 7)}`);
+      if (p < end) {
+        if (buf[p] !== COMMA) return slowRow(buf, start, end, lineNo);
+        score = scanNumber(buf, p + 1, end);
+        if (scanEnd !== end || score !== score) return slowRow(buf, start, end, lineNo);
       }
       g.ensure();
       const r = g.length++;
-      g.video[r] = videos.intern(b, s[0]!, e[0]!);
+      g.video[r] = videos.intern(buf, start, vEnd);
       g.timestamp[r] = ts;
       g.x1[r] = x1;
       g.y1[r] = y1;

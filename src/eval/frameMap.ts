@@ -239,10 +239,12 @@ export function evaluateFrameMAP(gt: AvaBoxTable, det: AvaBoxTable, labelMap: La
 
   // Rules 3-6 for detections: per frame in order of first appearance, mark true/false positives.
   const matched = new Uint8Array(gt.length);
-  const emitClass = new IntList(1 << 16);
-  const emitVideo = new IntList(1 << 16);
-  const emitRow = new IntList(1 << 16);
-  const emitTp: number[] = [];
+  // one entry per evaluated detection, in the order the official evaluator concatenates them
+  const emitClass = new Int32Array(det.length);
+  const emitVideo = new Int32Array(det.length);
+  const emitScore = new Float64Array(det.length);
+  const emitTp = new Uint8Array(det.length);
+  let numEmitted = 0;
   const gy1 = gt.y1;
   const gx1 = gt.x1;
   const gy2 = gt.y2;
@@ -290,34 +292,35 @@ export function evaluateFrameMAP(gt: AvaBoxTable, det: AvaBoxTable, labelMap: La
         tp = 1;
         matched[best] = 1;
       }
-      emitClass.push(c);
-      emitVideo.push(v);
-      emitRow.push(r);
-      emitTp.push(tp);
+      emitClass[numEmitted] = c;
+      emitVideo[numEmitted] = v;
+      emitScore[numEmitted] = det.score[r]!;
+      emitTp[numEmitted] = tp;
+      numEmitted++;
     }
   }
   options.onProgress?.({ done: 2, total: 3, info: 'detections matched' });
 
   // Rule 7: per class (and per video and class), AP over the detections in emission order.
-  const numEmitted = emitClass.length;
+  const scoreBuf = new Float64Array(numEmitted);
+  const tpBuf = new Uint8Array(numEmitted);
   const apOf = (indices: Int32Array, from: number, to: number, numGt: number): number | null => {
     if (numGt === 0) return null;
-    const scores = new Float64Array(to - from);
-    const tps = new Uint8Array(to - from);
     for (let k = from; k < to; k++) {
       const e = indices[k]!;
-      scores[k - from] = det.score[emitRow.data[e]!]!;
-      tps[k - from] = emitTp[e]!;
+      scoreBuf[k - from] = emitScore[e]!;
+      tpBuf[k - from] = emitTp[e]!;
     }
-    return averagePrecision(scores, tps, numGt);
+    return averagePrecision(scoreBuf.subarray(0, to - from), tpBuf.subarray(0, to - from), numGt);
   };
-  const byKey = (keyOf: (e: number) => number, numKeys: number): { start: Int32Array; order: Int32Array } => {
+  // stable counting sort of the emitted detections by key
+  const byKey = (keys: Int32Array, numKeys: number): { start: Int32Array; order: Int32Array } => {
     const start = new Int32Array(numKeys + 1);
-    for (let e = 0; e < numEmitted; e++) start[keyOf(e) + 1]++;
+    for (let e = 0; e < numEmitted; e++) start[keys[e]! + 1]++;
     for (let k = 0; k < numKeys; k++) start[k + 1] += start[k]!;
     const fill = start.slice(0, numKeys);
     const order = new Int32Array(numEmitted);
-    for (let e = 0; e < numEmitted; e++) order[fill[keyOf(e)]!++] = e;
+    for (let e = 0; e < numEmitted; e++) order[fill[keys[e]!]!++] = e;
     return { start, order };
   };
   const makeResult = (apByClass: (number | null)[], gtCounts: (c: number) => number, detCounts: (c: number) => number, keyframes: number): MapResult => {
@@ -337,7 +340,7 @@ export function evaluateFrameMAP(gt: AvaBoxTable, det: AvaBoxTable, labelMap: La
     };
   };
 
-  const pooledGroups = byKey((e) => emitClass.data[e]!, numClasses);
+  const pooledGroups = byKey(emitClass, numClasses);
   const pooledAp: (number | null)[] = [];
   for (let c = 0; c < numClasses; c++) pooledAp.push(apOf(pooledGroups.order, pooledGroups.start[c]!, pooledGroups.start[c + 1]!, numGtPooled[c]!));
   const pooled = makeResult(
@@ -350,7 +353,9 @@ export function evaluateFrameMAP(gt: AvaBoxTable, det: AvaBoxTable, labelMap: La
   const videos: VideoResult[] = [];
   if (perVideo) {
     const numVideos = videoNames.length;
-    const vg = byKey((e) => emitVideo.data[e]! * numClasses + emitClass.data[e]!, numVideos * numClasses);
+    const videoClass = new Int32Array(numEmitted);
+    for (let e = 0; e < numEmitted; e++) videoClass[e] = emitVideo[e]! * numClasses + emitClass[e]!;
+    const vg = byKey(videoClass, numVideos * numClasses);
     for (let v = 0; v < numGtVideos; v++) {
       const ap: (number | null)[] = [];
       for (let c = 0; c < numClasses; c++) {

@@ -114,3 +114,72 @@ export function parseIntBytes(buf: Uint8Array, start: number, end: number): numb
   }
   return negative ? -v : v;
 }
+
+/** Where the last `scanNumber` stopped (module state: a second return value without allocation). */
+export let scanEnd = 0;
+
+/**
+ * Reads a decimal number starting at `start` (sign, digits, `.`, exponent, no spaces) and stops at the
+ * first byte that cannot continue it, leaving that position in `scanEnd`. Returns NaN when no number
+ * starts there or when it is not one the fast path converts exactly (the caller then falls back to
+ * `parseFloatBytes` on the whole field).
+ */
+export function scanNumber(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let negative = false;
+  let c = i < end ? buf[i]! : 0;
+  if (c === MINUS || c === PLUS) {
+    negative = c === MINUS;
+    i++;
+  }
+  let mantissa = 0;
+  let significant = 0;
+  let exp10 = 0;
+  let digits = 0;
+  while (i < end && (c = buf[i]!) >= ZERO && c <= NINE) {
+    if (mantissa !== 0 || c !== ZERO) {
+      mantissa = mantissa * 10 + (c - ZERO);
+      significant++;
+    }
+    digits++;
+    i++;
+  }
+  if (i < end && buf[i] === DOT) {
+    i++;
+    while (i < end && (c = buf[i]!) >= ZERO && c <= NINE) {
+      if (mantissa !== 0 || c !== ZERO) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        significant++;
+      }
+      exp10--;
+      digits++;
+      i++;
+    }
+  }
+  if (digits === 0) {
+    scanEnd = i;
+    return Number.NaN;
+  }
+  if (i < end && (buf[i] === LOWER_E || buf[i] === UPPER_E)) {
+    i++;
+    let expNegative = false;
+    if (i < end && (buf[i] === MINUS || buf[i] === PLUS)) {
+      expNegative = buf[i] === MINUS;
+      i++;
+    }
+    let e = 0;
+    let expDigits = 0;
+    while (i < end && (c = buf[i]!) >= ZERO && c <= NINE) {
+      if (e < 100000) e = e * 10 + (c - ZERO);
+      expDigits++;
+      i++;
+    }
+    scanEnd = i;
+    if (expDigits === 0) return Number.NaN;
+    exp10 += expNegative ? -e : e;
+  }
+  scanEnd = i;
+  if (significant > 15 || exp10 < -22 || exp10 > 22) return Number.NaN;
+  const value = exp10 < 0 ? mantissa / POW10[-exp10]! : mantissa * POW10[exp10]!;
+  return negative ? -value : value;
+}

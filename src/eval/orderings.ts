@@ -19,7 +19,7 @@
  *    the tie order.
  */
 
-/** numpy's `less` for float64: NaN sorts last. */
+/** numpy's `less` for float64 (NaN sorts last); the hot loops inline `<` when the input has no NaN. */
 function lessF64(a: number, b: number): boolean {
   return a < b || (b !== b && a === a);
 }
@@ -67,6 +67,8 @@ function aheapsort(v: Float64Array, idx: Int32Array, lo: number, n: number): voi
   }
 }
 
+const stackBuf = new Int32Array(256);
+
 /**
  * `np.argsort(v)` (kind='quicksort', float64, scalar path): returns the permutation, ascending.
  * `out` may be passed to avoid an allocation; it must have length >= v.length.
@@ -76,6 +78,89 @@ export function numpyArgsort(v: Float64Array, out?: Int32Array): Int32Array {
   const idx = out && out.length >= num ? out.subarray(0, num) : new Int32Array(num);
   for (let k = 0; k < num; k++) idx[k] = k;
   if (num < 2) return idx;
+  for (let k = 0; k < num; k++) {
+    if (v[k] !== v[k]) return argsortWithNaN(v, idx);
+  }
+  // Same algorithm as argsortWithNaN, with numpy's less() reduced to `<` (no NaN present).
+  const stack = stackBuf;
+  let sp = 0;
+  let pl = 0;
+  let pr = num - 1;
+  let cdepth = msb(num) * 2;
+  let t: number;
+  for (;;) {
+    if (cdepth < 0) {
+      aheapsort(v, idx, pl, pr - pl + 1);
+    } else {
+      while (pr - pl > SMALL_QUICKSORT) {
+        const pm = pl + ((pr - pl) >> 1);
+        if (v[idx[pm]!]! < v[idx[pl]!]!) {
+          t = idx[pm]!;
+          idx[pm] = idx[pl]!;
+          idx[pl] = t;
+        }
+        if (v[idx[pr]!]! < v[idx[pm]!]!) {
+          t = idx[pr]!;
+          idx[pr] = idx[pm]!;
+          idx[pm] = t;
+        }
+        if (v[idx[pm]!]! < v[idx[pl]!]!) {
+          t = idx[pm]!;
+          idx[pm] = idx[pl]!;
+          idx[pl] = t;
+        }
+        const vp = v[idx[pm]!]!;
+        let pi = pl;
+        let pj = pr - 1;
+        t = idx[pm]!;
+        idx[pm] = idx[pj]!;
+        idx[pj] = t;
+        for (;;) {
+          do ++pi;
+          while (v[idx[pi]!]! < vp);
+          do --pj;
+          while (vp < v[idx[pj]!]!);
+          if (pi >= pj) break;
+          t = idx[pi]!;
+          idx[pi] = idx[pj]!;
+          idx[pj] = t;
+        }
+        const pk = pr - 1;
+        t = idx[pi]!;
+        idx[pi] = idx[pk]!;
+        idx[pk] = t;
+        if (pi - pl < pr - pi) {
+          stack[sp++] = pi + 1;
+          stack[sp++] = pr;
+          stack[sp++] = --cdepth;
+          pr = pi - 1;
+        } else {
+          stack[sp++] = pl;
+          stack[sp++] = pi - 1;
+          stack[sp++] = --cdepth;
+          pl = pi + 1;
+        }
+      }
+      for (let pi = pl + 1; pi <= pr; ++pi) {
+        const vi = idx[pi]!;
+        const vp = v[vi]!;
+        let pj = pi;
+        let pk = pi - 1;
+        while (pj > pl && vp < v[idx[pk]!]!) idx[pj--] = idx[pk--]!;
+        idx[pj] = vi;
+      }
+    }
+    if (sp === 0) break;
+    cdepth = stack[--sp]!;
+    pr = stack[--sp]!;
+    pl = stack[--sp]!;
+  }
+  return idx;
+}
+
+/** numpyArgsort for input holding NaN: numpy's less() in full. */
+function argsortWithNaN(v: Float64Array, idx: Int32Array): Int32Array {
+  const num = v.length;
   let pl = 0;
   let pr = num - 1;
   const stack: number[] = [];

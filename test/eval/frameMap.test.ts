@@ -195,3 +195,22 @@ test('timestamps are integer seconds: 902.7 in memory is frame 902', () => {
   const r = run([g('v', 902, LEFT, 1)], [d('v', 902.7, LEFT, 1, 0.9)]);
   assert.equal(r.pooled.mAP, 1);
 });
+
+test('the in-memory API gives what the file API gives on the same rows', async () => {
+  const { readAvaBoxCsv, evaluateFiles } = await import('../../src/eval/index.js');
+  const { readLabelMap } = await import('../../src/data/labelmap.js');
+  const { join } = await import('node:path');
+  const { fixtures } = await import('../helpers.js');
+  const dir = join(fixtures, 'eval', 'oracle', 'case05');
+  const files = { groundTruth: join(dir, 'gt.csv'), detections: join(dir, 'det.csv'), labelMap: join(dir, 'labelmap.pbtxt') };
+  const fromFiles = evaluateFiles(files);
+  const toRows = (path: string, isDet: boolean): (GroundTruthBox | DetectionBox)[] => {
+    const t = readAvaBoxCsv(path, isDet ? 'detections' : 'ground truth');
+    return Array.from({ length: t.length }, (_, r) => {
+      const base = { videoId: t.videoIds[t.video[r]!]!, timestamp: t.timestamp[r]!, x1: t.x1[r]!, y1: t.y1[r]!, x2: t.x2[r]!, y2: t.y2[r]!, actionId: t.action[r]! };
+      return isDet ? { ...base, score: t.score[r]! } : { ...base, personId: t.score[r]! };
+    });
+  };
+  const inMemory = evaluateFrameMAP(boxTableFromRows(toRows(files.groundTruth, false)), boxTableFromRows(toRows(files.detections, true)), readLabelMap(files.labelMap));
+  assert.deepEqual(inMemory, fromFiles);
+});

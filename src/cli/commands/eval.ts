@@ -48,7 +48,8 @@ export function registerEval(program: Command): void {
         { maxPerFrame, iouThreshold, scoreThreshold, perVideo: true, onProgress: bar?.callback() },
       );
       const perVideo = Boolean(flags.perVideo);
-      if (flags.json) process.stdout.write(`${JSON.stringify(jsonReport(report, perVideo), null, 2)}\n`);
-      else process.stdout.write(formatTextReport(report, { perVideo: true }));
+      const text = flags.json ? `${JSON.stringify(jsonReport(report, perVideo), null, 2)}\n` : formatTextReport(report, { perVideo: true });
+      // wait until the text is handed to the OS: the CLI exits right after, and a pipe is written asynchronously
+      await new Promise<void>((done, failed) => process.stdout.write(text, (e) => (e ? failed(e) : done())));
     });
 }

@@ -10,7 +10,8 @@ exactly those points, not against a second port of them.
 Extensions mirrored from `stad eval`: `max_per_frame` (the official 50; 0 = no cap) and
 `score_thr` (detections scoring below it are dropped as if absent from the file).
 
-Usage: /usr/bin/python3 ava_oracle.py GT DET LABELMAP [EXCLUDED] -> JSON on stdout.
+Usage: /usr/bin/python3 ava_oracle.py [--pooled-only] [--max-per-frame N] [--score-thr X]
+           GT DET LABELMAP [EXCLUDED] -> JSON on stdout.
 """
 import csv
 import heapq
@@ -186,13 +187,27 @@ def evaluate_all(gt_rows, det_rows, classes, excluded, **kw):
 
 
 def main(argv):
-    gt_rows = read_rows(argv[1])
-    det_rows = read_rows(argv[2])
-    classes = read_labelmap_lines(argv[3])
+    args = list(argv[1:])
+    pooled_only = False
+    kw = {}
+    while args and args[0].startswith("--"):
+        flag = args.pop(0)
+        if flag == "--pooled-only":
+            pooled_only = True
+        elif flag == "--max-per-frame":
+            kw["max_per_frame"] = int(args.pop(0))
+        elif flag == "--score-thr":
+            kw["score_thr"] = float(args.pop(0))
+        else:
+            raise SystemExit("unknown flag " + flag)
+    gt_rows = read_rows(args[0])
+    det_rows = read_rows(args[1])
+    classes = read_labelmap_lines(args[2])
     excluded = set()
-    if len(argv) > 4:
-        excluded = set(frame_key(r[0], r[1]) for r in read_rows(argv[4]))
-    json.dump(evaluate_all(gt_rows, det_rows, classes, excluded), sys.stdout, indent=1)
+    if len(args) > 3:
+        excluded = set(frame_key(r[0], r[1]) for r in read_rows(args[3]))
+    run = evaluate if pooled_only else evaluate_all
+    json.dump(run(gt_rows, det_rows, classes, excluded, **kw), sys.stdout, indent=1)
 
 
 if __name__ == "__main__":
