@@ -4,7 +4,7 @@
  * evaluated classes of the real AVA v2.1 label map (plus rows of the 20 non-evaluated ids, which the
  * evaluator drops). Measures the CLI in a child process (wall seconds and peak RSS), and, when
  * /usr/bin/python3 has numpy, the Python test oracle (the official algorithm on numpy, pooled only)
- * on the same files, checking that both give the same mAP.
+ * on the same files, checking that both give the same mAP and per-class APs.
  *
  * Prints a table, then one JSON line: {"seconds", "cpuSeconds", "maxRssMb", ...}. Wall seconds depend on
  * what else the machine runs; CPU seconds (user + system) much less, so both are reported.
@@ -127,6 +127,7 @@ interface Measured {
   cpuSeconds: number;
   maxRssMb: number;
   mAP: number | null;
+  perClass: Record<string, number | null>;
 }
 
 function runStad(dir: string): Measured {
@@ -136,8 +137,8 @@ function runStad(dir: string): Measured {
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`stad eval failed (${r.status}): ${r.stderr}`);
   const m = /MAXRSS_KB (\d+) CPU_S ([0-9.]+)/.exec(r.stderr);
-  const out = JSON.parse(r.stdout) as { mAP: number | null };
-  return { seconds, cpuSeconds: m ? Number(m[2]) : Number.NaN, maxRssMb: m ? Number(m[1]) / 1024 : Number.NaN, mAP: out.mAP };
+  const out = JSON.parse(r.stdout) as { mAP: number | null; perClass: Record<string, number | null> };
+  return { seconds, cpuSeconds: m ? Number(m[2]) : Number.NaN, maxRssMb: m ? Number(m[1]) / 1024 : Number.NaN, mAP: out.mAP, perClass: out.perClass };
 }
 
 function runPython(dir: string): Measured | undefined {
@@ -156,7 +157,7 @@ function runPython(dir: string): Measured | undefined {
     seconds,
     cpuSeconds: m ? Number(m[2]) + Number(m[3]) : Number.NaN,
     maxRssMb: m ? Number(m[1]) / 1024 : Number.NaN,
-    mAP: (JSON.parse(r.stdout) as { mAP: number | null }).mAP,
+    ...(JSON.parse(r.stdout) as { mAP: number | null; perClass: Record<string, number | null> }),
   };
 }
 
@@ -175,8 +176,10 @@ try {
   if (python) rows.push(['python oracle (pooled only)', python.seconds.toFixed(2), python.cpuSeconds.toFixed(2), python.maxRssMb.toFixed(0), String(python.mAP)]);
   console.log(`input: ${counts.gt} ground-truth rows, ${counts.det} detections, ${counts.excluded} excluded frames, 300 videos (generated in ${genSeconds.toFixed(1)} s)`);
   for (const r of rows) console.log(`${r[0].padEnd(34)}${r[1].padStart(9)}${r[2].padStart(9)}${r[3].padStart(13)}  ${r[4]}`);
-  const agree = python && stad.mAP !== null && python.mAP !== null ? Math.abs(stad.mAP - python.mAP) <= 1e-9 : undefined;
-  if (python) console.log(`speed-up over the python oracle: ${(python.seconds / stad.seconds).toFixed(1)}x wall, ${(python.cpuSeconds / stad.cpuSeconds).toFixed(1)}x CPU; same mAP (1e-9): ${agree}`);
+  // the same mAP and the same AP for every class, to 1e-9
+  const same = (a: number | null | undefined, b: number | null | undefined): boolean => (a === null || b === null ? a === b : a !== undefined && b !== undefined && Math.abs(a - b) <= 1e-9);
+  const agree = python ? same(stad.mAP, python.mAP) && Object.keys(python.perClass).every((k) => same(stad.perClass[k], python.perClass[k])) : undefined;
+  if (python) console.log(`speed-up over the python oracle: ${(python.seconds / stad.seconds).toFixed(1)}x wall, ${(python.cpuSeconds / stad.cpuSeconds).toFixed(1)}x CPU; same mAP and per-class APs (1e-9): ${agree}`);
   console.log(
     JSON.stringify({
       seconds: Number(stad.seconds.toFixed(3)),
@@ -191,7 +194,7 @@ try {
       pythonMaxRssMb: python ? Number(python.maxRssMb.toFixed(1)) : null,
       speedup: python ? Number((python.seconds / stad.seconds).toFixed(2)) : null,
       cpuSpeedup: python ? Number((python.cpuSeconds / stad.cpuSeconds).toFixed(2)) : null,
-      sameMAP: agree ?? null,
+      sameAsOracle: agree ?? null,
     }),
   );
 } finally {
