@@ -7,9 +7,12 @@
  *    depth of 2*floor(log2 n)), as in numpy/core/src/npysort/quicksort.cpp (`aquicksort_`) and
  *    npysort_heapsort.h (`aheapsort_`). It is not stable: which of two equal scores comes first
  *    depends on the algorithm, and `compute_precision_recall` reverses the result, so the order of
- *    tied true and false positives (and hence the AP) depends on it. numpy >= 1.25 on CPUs with
- *    AVX-512 (Skylake-X and later) dispatches to a SIMD argsort instead whose tie order differs; the
- *    scalar algorithm reproduced here is what numpy uses everywhere else.
+ *    tied true and false positives (and hence the AP) depends on it. Caveat: this is numpy's scalar
+ *    algorithm, which numpy < 2.0 runs on CPUs without AVX-512 (checked bit for bit against numpy
+ *    1.24 here, test/fixtures/eval/argsort.json). numpy >= 1.25 on AVX-512 CPUs and numpy >= 2.0 on
+ *    AVX2 CPUs dispatch float64 argsort to x86-simd-sort, whose tie order differs, so the official
+ *    evaluator itself gives slightly different APs under those numpy builds when a class has equal
+ *    scores on a true and a false positive. Without ties every variant agrees.
  *
  * 2. `heapTopK`: the per-frame selection in `read_csv` of get_ava_performance.py: rows pushed on a
  *    Python `heapq` of tuples (score, action_id, y1, x1, y2, x2) in file order, a new row replacing
