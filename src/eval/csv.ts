@@ -225,8 +225,20 @@ class Growable {
     this.score = new Float64Array(capacity);
   }
 
-  ensure(): void {
-    if (this.length < this.video.length) return;
+  push(video: number, timestamp: number, x1: number, y1: number, x2: number, y2: number, action: number, score: number): void {
+    if (this.length === this.video.length) this.grow();
+    const r = this.length++;
+    this.video[r] = video;
+    this.timestamp[r] = timestamp;
+    this.x1[r] = x1;
+    this.y1[r] = y1;
+    this.x2[r] = x2;
+    this.y2[r] = y2;
+    this.action[r] = action;
+    this.score[r] = score;
+  }
+
+  private grow(): void {
     const cap = Math.ceil(this.video.length * 1.5) + 1024;
     const grow = <T extends Int32Array | Float64Array>(a: T): T => {
       const b = new (a.constructor as new (n: number) => T)(cap);
@@ -334,16 +346,7 @@ export function readAvaBoxCsv(path: string, what: string, opts: CsvReadOptions =
       score = parseFloatBytes(b, s[7]!, e[7]!);
       if (Number.isNaN(score)) fail(path, `line ${lineNo}`, `${eighth}: expected a number, got ${fieldText(row, 7)}`);
     }
-    g.ensure();
-    const r = g.length++;
-    g.video[r] = videos.intern(b, s[0]!, e[0]!);
-    g.timestamp[r] = ts;
-    g.x1[r] = x1;
-    g.y1[r] = y1;
-    g.x2[r] = x2;
-    g.y2[r] = y2;
-    g.action[r] = action;
-    g.score[r] = score;
+    g.push(videos.intern(b, s[0]!, e[0]!), ts, x1, y1, x2, y2, action, score);
   };
 
   forEachLine(
@@ -388,16 +391,7 @@ export function readAvaBoxCsv(path: string, what: string, opts: CsvReadOptions =
         score = scanNumber(buf, p + 1, end);
         if (scanEnd !== end || score !== score) return slowRow(buf, start, end, lineNo);
       }
-      g.ensure();
-      const r = g.length++;
-      g.video[r] = videos.intern(buf, start, vEnd);
-      g.timestamp[r] = ts;
-      g.x1[r] = x1;
-      g.y1[r] = y1;
-      g.x2[r] = x2;
-      g.y2[r] = y2;
-      g.action[r] = action;
-      g.score[r] = score;
+      g.push(videos.intern(buf, start, vEnd), ts, x1, y1, x2, y2, action, score);
     },
     opts,
   );

@@ -23,71 +23,21 @@ const NINE = 0x39;
 const LOWER_E = 0x65;
 const UPPER_E = 0x45;
 
+const DECIMAL = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
 /** Parses bytes [start, end) of `buf` as a finite decimal number; NaN when the text is not one. */
 export function parseFloatBytes(buf: Uint8Array, start: number, end: number): number {
   while (start < end && (buf[start] === SPACE || buf[start] === TAB)) start++;
   while (end > start && (buf[end - 1] === SPACE || buf[end - 1] === TAB)) end--;
   if (start >= end) return Number.NaN;
-  let i = start;
-  let negative = false;
-  const first = buf[i]!;
-  if (first === MINUS || first === PLUS) {
-    negative = first === MINUS;
-    i++;
-  }
-  let mantissa = 0;
-  let significant = 0; // significant digits accumulated into mantissa (leading zeros excluded)
-  let exp10 = 0;
-  let digits = 0;
-  let c = 0;
-  while (i < end && (c = buf[i]!) >= ZERO && c <= NINE) {
-    if (mantissa !== 0 || c !== ZERO) {
-      mantissa = mantissa * 10 + (c - ZERO);
-      significant++;
-    }
-    digits++;
-    i++;
-  }
-  if (i < end && buf[i] === DOT) {
-    i++;
-    while (i < end && (c = buf[i]!) >= ZERO && c <= NINE) {
-      if (mantissa !== 0 || c !== ZERO) {
-        mantissa = mantissa * 10 + (c - ZERO);
-        significant++;
-      }
-      exp10--;
-      digits++;
-      i++;
-    }
-  }
-  if (digits === 0) return Number.NaN;
-  if (i < end && (buf[i] === LOWER_E || buf[i] === UPPER_E)) {
-    i++;
-    let expNegative = false;
-    if (i < end && (buf[i] === MINUS || buf[i] === PLUS)) {
-      expNegative = buf[i] === MINUS;
-      i++;
-    }
-    let e = 0;
-    let expDigits = 0;
-    while (i < end && (c = buf[i]!) >= ZERO && c <= NINE) {
-      if (e < 100000) e = e * 10 + (c - ZERO);
-      expDigits++;
-      i++;
-    }
-    if (expDigits === 0) return Number.NaN;
-    exp10 += expNegative ? -e : e;
-  }
-  if (i !== end) return Number.NaN;
-  let value: number;
-  if (significant <= 15 && exp10 >= -22 && exp10 <= 22) {
-    value = exp10 < 0 ? mantissa / POW10[-exp10]! : mantissa * POW10[exp10]!;
-  } else {
-    value = Number(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1').trim());
-    if (!Number.isFinite(value)) return Number.NaN;
-    return value;
-  }
-  return negative ? -value : value;
+  const v = scanNumber(buf, start, end);
+  if (scanEnd !== end) return Number.NaN;
+  if (v === v) return v;
+  // not one the fast path converts exactly (or not a number at all): let Number() round it
+  const text = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
+  if (!DECIMAL.test(text)) return Number.NaN;
+  const slow = Number(text);
+  return Number.isFinite(slow) ? slow : Number.NaN;
 }
 
 /**

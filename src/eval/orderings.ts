@@ -22,7 +22,7 @@
  *    the tie order.
  */
 
-/** numpy's `less` for float64 (NaN sorts last); the hot loops inline `<` when the input has no NaN. */
+/** numpy's `less` for float64 (NaN sorts last); the quicksort loops inline it as `<` (no NaN there). */
 function lessF64(a: number, b: number): boolean {
   return a < b || (b !== b && a === a);
 }
@@ -35,46 +35,35 @@ function msb(n: number): number {
   return depth;
 }
 
+/** numpy's aheapsort_ inner loop: sift `tmp` down from 1-based position i of a heap of n (a[k] = idx[base + k]). */
+function siftIntoHeap(v: Float64Array, idx: Int32Array, base: number, i: number, n: number, tmp: number): void {
+  for (let j = i << 1; j <= n; ) {
+    if (j < n && lessF64(v[idx[base + j]!]!, v[idx[base + j + 1]!]!)) j += 1;
+    if (!lessF64(v[tmp]!, v[idx[base + j]!]!)) break;
+    idx[base + i] = idx[base + j]!;
+    i = j;
+    j += j;
+  }
+  idx[base + i] = tmp;
+}
+
 /** Heapsort of idx[lo .. lo+n-1] by v, as numpy's aheapsort_ (1-based heap over the slice). */
 function aheapsort(v: Float64Array, idx: Int32Array, lo: number, n: number): void {
-  // a[k] (1-based) is idx[lo + k - 1]
   const base = lo - 1;
-  let i: number;
-  let j: number;
-  let tmp: number;
-  for (let l = n >> 1; l > 0; --l) {
-    tmp = idx[base + l]!;
-    for (i = l, j = l << 1; j <= n; ) {
-      if (j < n && lessF64(v[idx[base + j]!]!, v[idx[base + j + 1]!]!)) j += 1;
-      if (lessF64(v[tmp]!, v[idx[base + j]!]!)) {
-        idx[base + i] = idx[base + j]!;
-        i = j;
-        j += j;
-      } else break;
-    }
-    idx[base + i] = tmp;
-  }
+  for (let l = n >> 1; l > 0; --l) siftIntoHeap(v, idx, base, l, n, idx[base + l]!);
   for (; n > 1; ) {
-    tmp = idx[base + n]!;
+    const tmp = idx[base + n]!;
     idx[base + n] = idx[base + 1]!;
     n -= 1;
-    for (i = 1, j = 2; j <= n; ) {
-      if (j < n && lessF64(v[idx[base + j]!]!, v[idx[base + j + 1]!]!)) j++;
-      if (lessF64(v[tmp]!, v[idx[base + j]!]!)) {
-        idx[base + i] = idx[base + j]!;
-        i = j;
-        j += j;
-      } else break;
-    }
-    idx[base + i] = tmp;
+    siftIntoHeap(v, idx, base, 1, n, tmp);
   }
 }
 
 const stackBuf = new Int32Array(256);
 
 /**
- * `np.argsort(v)` (kind='quicksort', float64, scalar path): returns the permutation, ascending.
- * `out` may be passed to avoid an allocation; it must have length >= v.length.
+ * `np.argsort(v)` (kind='quicksort', float64, scalar path) for NaN-free `v`: returns the
+ * permutation, ascending. `out` may be passed to avoid an allocation (length >= v.length).
  */
 export function numpyArgsort(v: Float64Array, out?: Int32Array): Int32Array {
   const num = v.length;
@@ -82,9 +71,10 @@ export function numpyArgsort(v: Float64Array, out?: Int32Array): Int32Array {
   for (let k = 0; k < num; k++) idx[k] = k;
   if (num < 2) return idx;
   for (let k = 0; k < num; k++) {
-    if (v[k] !== v[k]) return argsortWithNaN(v, idx);
+    // numpy's less() puts NaN last; with no NaN it is `<`, which the loops below use (scores are
+    // checked finite when read, so a NaN here is a bug)
+    if (v[k] !== v[k]) throw new Error('numpyArgsort: NaN in input');
   }
-  // Same algorithm as argsortWithNaN, with numpy's less() reduced to `<` (no NaN present).
   const stack = stackBuf;
   let sp = 0;
   let pl = 0;
@@ -157,87 +147,6 @@ export function numpyArgsort(v: Float64Array, out?: Int32Array): Int32Array {
     cdepth = stack[--sp]!;
     pr = stack[--sp]!;
     pl = stack[--sp]!;
-  }
-  return idx;
-}
-
-/** numpyArgsort for input holding NaN: numpy's less() in full. */
-function argsortWithNaN(v: Float64Array, idx: Int32Array): Int32Array {
-  const num = v.length;
-  let pl = 0;
-  let pr = num - 1;
-  const stack: number[] = [];
-  const depthStack: number[] = [];
-  let cdepth = msb(num) * 2;
-  let t: number;
-  for (;;) {
-    let popNow = false;
-    if (cdepth < 0) {
-      aheapsort(v, idx, pl, pr - pl + 1);
-      popNow = true;
-    }
-    if (!popNow) {
-      while (pr - pl > SMALL_QUICKSORT) {
-        const pm = pl + ((pr - pl) >> 1);
-        if (lessF64(v[idx[pm]!]!, v[idx[pl]!]!)) {
-          t = idx[pm]!;
-          idx[pm] = idx[pl]!;
-          idx[pl] = t;
-        }
-        if (lessF64(v[idx[pr]!]!, v[idx[pm]!]!)) {
-          t = idx[pr]!;
-          idx[pr] = idx[pm]!;
-          idx[pm] = t;
-        }
-        if (lessF64(v[idx[pm]!]!, v[idx[pl]!]!)) {
-          t = idx[pm]!;
-          idx[pm] = idx[pl]!;
-          idx[pl] = t;
-        }
-        const vp = v[idx[pm]!]!;
-        let pi = pl;
-        let pj = pr - 1;
-        t = idx[pm]!;
-        idx[pm] = idx[pj]!;
-        idx[pj] = t;
-        for (;;) {
-          do ++pi;
-          while (lessF64(v[idx[pi]!]!, vp));
-          do --pj;
-          while (lessF64(vp, v[idx[pj]!]!));
-          if (pi >= pj) break;
-          t = idx[pi]!;
-          idx[pi] = idx[pj]!;
-          idx[pj] = t;
-        }
-        const pk = pr - 1;
-        t = idx[pi]!;
-        idx[pi] = idx[pk]!;
-        idx[pk] = t;
-        // push the larger partition on the stack
-        if (pi - pl < pr - pi) {
-          stack.push(pi + 1, pr);
-          pr = pi - 1;
-        } else {
-          stack.push(pl, pi - 1);
-          pl = pi + 1;
-        }
-        depthStack.push(--cdepth);
-      }
-      // insertion sort
-      for (let pi = pl + 1; pi <= pr; ++pi) {
-        const vi = idx[pi]!;
-        const vp = v[vi]!;
-        let pj = pi;
-        let pk = pi - 1;
-        while (pj > pl && lessF64(vp, v[idx[pk]!]!)) idx[pj--] = idx[pk--]!;
-        idx[pj] = vi;
-      }
-    }
-    if (stack.length === 0) break;
-    pr = stack.pop()!;
-    pl = stack.pop()!;
-    cdepth = depthStack.pop()!;
   }
   return idx;
 }
