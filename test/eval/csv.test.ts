@@ -81,3 +81,46 @@ test('excluded timestamps: video_id,timestamp with integer seconds', () => {
   ]);
   withFile('a,0902,1\n', (p) => assert.throws(() => readExcludedTimestamps(p), /line 1: expected 2 comma-separated columns/));
 });
+
+test('fuzzed rows: the fast path reads exactly what a plain split-and-Number() reference reads, or fails with a UserError', () => {
+  // deterministic PRNG
+  let seed = 12345;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  const pieces = ['0', '1', '9', '.', '-', '+', 'e', 'E', ' ', ',', 'x', '5', '00', '0.5', '1e-5', '123456789012345678'];
+  const NUM = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+  const refNumber = (s: string): number => {
+    const t = s.trim();
+    if (!NUM.test(t)) return Number.NaN;
+    const v = Number(t);
+    return Number.isFinite(v) ? v : Number.NaN;
+  };
+  const refInt = (s: string): number => (/^[+-]?[0-9]+$/.test(s.trim()) && Math.abs(Number(s)) <= 2147483647 ? Number(s) : Number.NaN);
+  let parsed = 0;
+  let rejected = 0;
+  for (let k = 0; k < 400; k++) {
+    const fields = ['vid', String(900 + (k % 50)), (rand() * 0.9).toFixed(3), '0.25', (0.5 + rand() * 0.4).toPrecision(1 + Math.floor(rand() * 17)), '0.75', String(1 + (k % 80)), String(rand())];
+    let line = fields.join(',');
+    const edits = Math.floor(rand() * 3);
+    for (let e = 0; e < edits; e++) {
+      const at = 4 + Math.floor(rand() * (line.length - 4));
+      const op = rand();
+      if (op < 0.4) line = line.slice(0, at) + pieces[Math.floor(rand() * pieces.length)] + line.slice(at);
+      else if (op < 0.8) line = line.slice(0, at) + line.slice(at + 1);
+      else line = line.slice(0, at) + pieces[Math.floor(rand() * pieces.length)] + line.slice(at + 1);
+    }
+    const cols = line.split(',');
+    const nums = cols.length === 7 || cols.length === 8 ? [refInt(cols[1]!), ...cols.slice(2, 6).map(refNumber), refInt(cols[6]!), cols.length === 8 ? refNumber(cols[7]!) : 1] : [Number.NaN];
+    const ok = nums.every((v) => !Number.isNaN(v));
+    withFile(`${line}\n`, (p) => {
+      if (ok) {
+        const t = readAvaBoxCsv(p, 'detections');
+        assert.deepEqual([t.timestamp[0], t.x1[0], t.y1[0], t.x2[0], t.y2[0], t.action[0], t.score[0]], nums, line);
+        parsed++;
+      } else {
+        assert.throws(() => readAvaBoxCsv(p, 'detections'), (e: unknown) => e instanceof UserError && /x\.csv: line 1: /.test(e.message), line);
+        rejected++;
+      }
+    });
+  }
+  assert.ok(parsed > 100 && rejected > 50, `parsed ${parsed}, rejected ${rejected}`);
+});
