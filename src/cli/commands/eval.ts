@@ -43,11 +43,12 @@ export function registerEval(program: Command): void {
       const { evaluateFiles, formatTextReport, jsonReport } = await import('../../eval/index.js');
       const { ProgressBar } = await import('../../util/progress.js');
       const bar = process.stderr.isTTY ? new ProgressBar('eval') : undefined;
+      // per-video results are in every text report, and in JSON only when asked for
+      const perVideo = Boolean(flags.perVideo);
       const report = evaluateFiles(
         { groundTruth: flags.gt, detections: flags.pred, labelMap: flags.labels, excluded: flags.exclude },
-        { maxPerFrame, iouThreshold, scoreThreshold, perVideo: true, onProgress: bar?.callback() },
+        { maxPerFrame, iouThreshold, scoreThreshold, perVideo: perVideo || !flags.json, onProgress: bar?.callback() },
       );
-      const perVideo = Boolean(flags.perVideo);
       const text = flags.json ? `${JSON.stringify(jsonReport(report, perVideo), null, 2)}\n` : formatTextReport(report, { perVideo: true });
       // wait until the text is handed to the OS: the CLI exits right after, and a pipe is written asynchronously
       await new Promise<void>((done, failed) => process.stdout.write(text, (e) => (e ? failed(e) : done())));
