@@ -40,9 +40,14 @@ function reportError(e: unknown): number {
 }
 
 const invokedDirectly = process.argv[1] && /[\\/](main\.js|stad(\.js)?)$/.test(process.argv[1]);
+/** Exits once everything written to stdout and stderr has been flushed (a pipe may still hold it). */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (e) => {
       process.stderr.write(`stad: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
       process.exit(1);

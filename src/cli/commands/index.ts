@@ -7,9 +7,11 @@ import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
 import { registerStats } from './stats.js';
 import { registerConvert } from './convert.js';
+import { registerEval } from './eval.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
   registerStats(program);
   registerConvert(program);
+  registerEval(program);
 }

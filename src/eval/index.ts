@@ -1,0 +1,40 @@
+/**
+ * AVA frame mAP: the public entry points.
+ *
+ * In memory (no files):
+ *   evaluateFrameMAP(boxTableFromRows(gtRows), boxTableFromRows(detRows), labelMap, options)
+ * From files (AVA CSVs and a .pbtxt label map):
+ *   evaluateFiles({ groundTruth, detections, labelMap, excluded }, options)
+ */
+import { readLabelMap, type LabelMap } from '../data/labelmap.js';
+import type { ProgressCallback } from '../util/progress.js';
+import { readAvaBoxCsv, readExcludedTimestamps } from './csv.js';
+import { evaluateFrameMAP, type FrameMapOptions, type FrameMapReport } from './frameMap.js';
+
+export { evaluateFrameMAP } from './frameMap.js';
+export type { ClassResult, FrameMapOptions, FrameMapReport, MapResult, VideoResult } from './frameMap.js';
+export { boxTableFromRows } from './rows.js';
+export type { AvaBox, DetectionBox, GroundTruthBox } from './rows.js';
+export { readAvaBoxCsv, readExcludedTimestamps } from './csv.js';
+export type { AvaBoxTable, FrameRef } from './csv.js';
+export { formatTextReport, jsonReport } from './report.js';
+export type { JsonReport, JsonVideoReport } from './report.js';
+
+export interface EvalFiles {
+  groundTruth: string;
+  detections: string;
+  /** A label-map path or an already loaded map. */
+  labelMap: string | LabelMap;
+  /** Excluded-timestamps CSV. */
+  excluded?: string;
+}
+
+/** Reads the files (streaming) and evaluates. Progress covers reading then evaluating. */
+export function evaluateFiles(files: EvalFiles, options: Omit<FrameMapOptions, 'excluded'> & { onProgress?: ProgressCallback } = {}): FrameMapReport {
+  const labelMap = typeof files.labelMap === 'string' ? readLabelMap(files.labelMap) : files.labelMap;
+  const excluded = files.excluded ? readExcludedTimestamps(files.excluded) : [];
+  const { onProgress, ...rest } = options;
+  const gt = readAvaBoxCsv(files.groundTruth, 'ground truth', { onProgress: onProgress && ((e) => onProgress({ ...e, info: 'reading ground truth' })) });
+  const det = readAvaBoxCsv(files.detections, 'detections', { onProgress: onProgress && ((e) => onProgress({ ...e, info: 'reading detections' })) });
+  return evaluateFrameMAP(gt, det, labelMap, { ...rest, excluded });
+}
