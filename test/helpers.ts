@@ -19,12 +19,12 @@ export function tempDir(prefix = 'stad-test-'): { dir: string; cleanup: () => vo
 }
 
 /** Runs the compiled CLI in a child process; returns exit code, stdout and stderr. */
-export function runCli(args: string[], opts: { cwd?: string; input?: string } = {}): { code: number; stdout: string; stderr: string } {
+export function runCli(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'src', 'cli', 'main.js'), ...args], {
     cwd: opts.cwd ?? repoRoot,
     encoding: 'utf8',
     input: opts.input,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...(opts.env ?? {}) },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
