@@ -284,6 +284,10 @@ ttest('gridSample: alignCorners, padding modes and nearest at hand-computed poin
   // outside the input with zeros padding
   assertTensor(x.gridSample(T([[[[3, 3]]]]), { alignCorners: true }), [1, 1, 1, 1], [0]);
   assertTensor(x.gridSample(T([[[[3, 3]]]]), { alignCorners: true, paddingMode: 'border' }), [1, 1, 1, 1], [16]);
+  // reflection: with alignCorners pixel x = 1.25 reflects about 1 to 0.75 (0.25 * 4 + 0.75 * 8);
+  // without, pixel x = 2 reflects about 1.5 to 1 and y = -0.5 stays at the edge
+  assertTensor(x.gridSample(T([[[[1.5, -1]]]]), { alignCorners: true, paddingMode: 'reflection' }), [1, 1, 1, 1], [7]);
+  assertTensor(x.gridSample(T([[[[1.5, -1]]]]), { alignCorners: false, paddingMode: 'reflection' }), [1, 1, 1, 1], [8]);
 });
 
 ttest('gridSample on 5-d input (trilinear) with the identity grid', () => {

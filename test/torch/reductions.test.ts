@@ -123,6 +123,21 @@ ttest('any / all', () => {
   assert.equal(torch.tensor([true]).any().dtype, 'bool');
 });
 
+ttest('keepdim without dims keeps every dim as size 1 (as x.sum(keepdim=True) in PyTorch)', () => {
+  const x = X();
+  assertTensor(x.sum(undefined, true), [1, 1], [21]);
+  assertTensor(x.mean(undefined, true), [1, 1], [3.5]);
+  assertTensor(x.prod(undefined, true), [1, 1], [720]);
+  // population variance of 1..6 is 35/12; unbiased 35/12 * 6/5 = 3.5
+  assertTensor(x.var(undefined, { keepdim: true }), [1, 1], [3.5]);
+  assertTensor(x.std(undefined, { keepdim: true, unbiased: false }), [1, 1], [Math.sqrt(35 / 12)]);
+  assertTensor(x.norm(1, undefined, true), [1, 1], [21]);
+  assertTensor(x.argmax(undefined, true), [1, 1], [5]);
+  assertTensor(x.argmin(undefined, true), [1, 1], [0]);
+  // a 0-d tensor stays 0-d
+  assertTensor(torch.scalar(3).sum(undefined, true), [], [3]);
+});
+
 ttest('reductions of float64 keep float64 precision', () => {
   const t = torch.tensor([1e-10, 1], { dtype: 'float64' });
   assertClose(t.sum().item(), 1 + 1e-10, { atol: 1e-16, rtol: 0 });
