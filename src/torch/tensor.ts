@@ -272,8 +272,19 @@ export class Tensor {
     const g = native.grad(this.h);
     return g === null ? null : new Tensor(g);
   }
-  /** Sets (or with null clears) the gradient. */
+  /**
+   * Sets (or with null clears) the gradient. Like PyTorch, a gradient of another shape, dtype or
+   * device is refused (the binding assigns without checking, and backward would fail much later).
+   */
   set grad(g: Tensor | null) {
+    if (g) {
+      const what =
+        g.dtype !== this.dtype ? `dtype ${g.dtype} for a ${this.dtype} tensor`
+        : g.device !== this.device ? `device ${g.device} for a tensor on ${this.device}`
+        : g.shape.join(',') !== this.shape.join(',') ? `shape [${g.shape.join(', ')}] for a tensor of shape [${this.shape.join(', ')}]`
+        : null;
+      if (what !== null) throw new Error(`setGrad: assigned grad has ${what}`);
+    }
     native.setGrad(this.h, g ? g.h : undefined);
   }
   backward(gradient?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {

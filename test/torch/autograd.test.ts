@@ -38,6 +38,16 @@ ttest('gradients accumulate until cleared with grad = null', () => {
   assert.deepEqual(vals(x.grad!), [6, 6, 6]);
 });
 
+ttest('assigning a gradient of another shape or dtype is refused, as in PyTorch', () => {
+  const x = D([1, 2, 3]).requiresGrad_();
+  assert.throws(() => { x.grad = D([1, 2]); }, /setGrad: .*shape \[2\]/);
+  assert.throws(() => { x.grad = torch.ones([3]); }, /setGrad: .*dtype float32/);
+  assert.equal(x.grad, null);
+  x.grad = D([0, 0, 1]);
+  x.sum().backward();
+  assert.deepEqual(vals(x.grad!), [1, 1, 2]);
+});
+
 ttest('backward with an explicit gradient for a non-scalar output', () => {
   const x = D([1, 2, 3]).requiresGrad_();
   x.mul(2).backward(D([1, 10, 100]));

@@ -1,4 +1,5 @@
 // Creation, metadata, conversion and TypedArray interop of the tensor API.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
 import { ttest, vals, raw, assertClose, assertTensor } from './check.js';
@@ -74,6 +75,9 @@ ttest('tensor() from a TypedArray with another dtype converts the values', () =>
   const b = torch.tensor(new Uint8Array([0, 1, 1]), { dtype: 'bool' });
   assert.equal(b.dtype, 'bool');
   assert.deepEqual(vals(b), [0, 1, 1]);
+  // any non-zero byte is true, stored as a proper bool (1), not the raw byte
+  const b2 = torch.tensor(new Uint8Array([2, 0, 255]), { dtype: 'bool' });
+  assert.deepEqual(raw(b2), [1, 0, 1]);
   const d = torch.tensor(new Float32Array([0.5, 1.5]), { dtype: 'float64' });
   assert.deepEqual(raw(d), [0.5, 1.5]);
 });
@@ -283,4 +287,11 @@ ttest('float rounding of float32 storage is visible (values are float32, not flo
   assertClose(vals(t), [0.1], { atol: 1e-8 });
   assert.notEqual(vals(t)[0], 0.1);
   assert.equal(vals(t)[0], Math.fround(0.1));
+});
+
+test('a creation that fails after allocating (requiresGrad on an integer dtype) leaks nothing', () => {
+  const before = torch.memory().liveTensors;
+  assert.throws(() => torch.ones([2], { dtype: 'int64', requiresGrad: true }), /floating point/);
+  assert.throws(() => torch.tensor([1, 2], { dtype: 'int32', requiresGrad: true }), /floating point/);
+  assert.equal(torch.memory().liveTensors, before);
 });
