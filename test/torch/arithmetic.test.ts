@@ -274,3 +274,12 @@ ttest('float32 arithmetic keeps float32 precision', () => {
   const d = T([1], 'float64').add(1e-8);
   assertClose(vals(d), [1 + 1e-8], { atol: 1e-15, rtol: 0 });
 });
+
+ttest(
+  'a scalar -0 keeps its sign (1 / -0 = -Infinity, as in PyTorch)',
+  () => {
+    assert.ok(Object.is(vals(T([1]).div(-0))[0], -Infinity), `1 / -0 gave ${vals(T([1]).div(-0))[0]}`);
+    assert.ok(Object.is(vals(T([2]).mul(-0))[0], -0));
+  },
+  { todo: 'binding: Args::scalar turns every integral double into an int64 Scalar, so -0 becomes 0 (native/src/args.cc)' },
+);

@@ -212,3 +212,16 @@ test('errors leave the process usable and never abort it (checked in a child pro
   const last = r.stdout.trim().split('\n').pop()!;
   assert.deepEqual(JSON.parse(last), { caught: 11, s: 8 });
 });
+
+ttest(
+  'non-integer dims, indices and sizes are TypeErrors (PyTorch refuses them)',
+  () => {
+    const x = torch.tensor([10, 20, 30]);
+    assert.throws(() => x.select(0, 1.5), TypeError);
+    assert.throws(() => x.narrow(0, 0.5, 1), TypeError);
+    assert.throws(() => x.sum(0.5), TypeError);
+    assert.throws(() => x.topk(1.5), TypeError);
+    assert.throws(() => x.reshape(1.5, 2), TypeError);
+  },
+  { todo: 'TS API: dims, indices and sizes other than shapes are not validated; the binding truncates them (x.select(0, 1.5) returns element 1)' },
+);
