@@ -2,7 +2,7 @@
 // with dims, negative dims and keepdim.
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
-import { ttest, vals, assertClose, assertTensor } from './check.js';
+import { ttest, assertClose, assertTensor } from './check.js';
 
 const X = () => torch.tensor([[1, 2, 3], [4, 5, 6]]);
 
