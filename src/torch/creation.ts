@@ -17,7 +17,15 @@ function checkShape(shape: Shape): number[] {
 }
 
 function finish(t: Tensor, opts: CreateOptions): Tensor {
-  if (opts.requiresGrad) t.requiresGrad = true;
+  if (opts.requiresGrad) {
+    try {
+      t.requiresGrad = true;
+    } catch (e) {
+      // e.g. an integer dtype: do not leak the tensor outside any scope
+      t.dispose();
+      throw e;
+    }
+  }
   return t;
 }
 
@@ -62,7 +70,8 @@ export function tensor(data: Nested | TypedArray, opts: CreateOptions & { shape?
     const dtype = dt(opts, natural);
     const n = shape.reduce((a, b) => a * b, 1);
     if (n !== data.length) throw new TypeError(`data has ${data.length} elements but shape [${shape.join(', ')}] needs ${n}`);
-    if (DTYPE_BYTES[dtype] === DTYPE_BYTES[natural] && (dtype === natural || data instanceof Uint16Array || (natural === 'uint8' && dtype === 'bool'))) {
+    // Raw bytes only where they mean the same thing; uint8 -> bool converts (a byte 2 is not a valid bool).
+    if (DTYPE_BYTES[dtype] === DTYPE_BYTES[natural] && (dtype === natural || data instanceof Uint16Array)) {
       return finish(new Tensor(native.fromArray(data, shape, dtype, dev(opts))), opts);
     }
     // Different element type: build in the natural type, then convert.

@@ -106,17 +106,23 @@ export class Tensor {
 
   // ---- metadata --------------------------------------------------------------------------------
 
+  /** The shape, cached (it never changes), after checking that the tensor is alive: a disposed tensor throws. */
+  private liveShape(): number[] {
+    const h = this.h;
+    return (this.cachedShape ??= native.shape(h));
+  }
+
   get shape(): number[] {
-    return (this.cachedShape ??= native.shape(this.h)).slice();
+    return this.liveShape().slice();
   }
 
   /** Number of dimensions. */
   get ndim(): number {
-    return (this.cachedShape ??= native.shape(this.h)).length;
+    return this.liveShape().length;
   }
 
   size(dim?: number): number {
-    const s = (this.cachedShape ??= native.shape(this.h));
+    const s = this.liveShape();
     if (dim === undefined) return s.reduce((a, b) => a * b, 1);
     const d = dim < 0 ? dim + s.length : dim;
     if (d < 0 || d >= s.length) throw new RangeError(`dimension ${dim} out of range for a ${s.length}-d tensor`);
@@ -124,7 +130,8 @@ export class Tensor {
   }
 
   get dtype(): DType {
-    return (this.cachedDType ??= native.dtype(this.h) as DType);
+    const h = this.h; // a disposed tensor throws even when its dtype is cached
+    return (this.cachedDType ??= native.dtype(h) as DType);
   }
 
   get device(): Device {
@@ -265,8 +272,19 @@ export class Tensor {
     const g = native.grad(this.h);
     return g === null ? null : new Tensor(g);
   }
-  /** Sets (or with null clears) the gradient. */
+  /**
+   * Sets (or with null clears) the gradient. Like PyTorch, a gradient of another shape, dtype or
+   * device is refused (the binding assigns without checking, and backward would fail much later).
+   */
   set grad(g: Tensor | null) {
+    if (g) {
+      const what =
+        g.dtype !== this.dtype ? `dtype ${g.dtype} for a ${this.dtype} tensor`
+        : g.device !== this.device ? `device ${g.device} for a tensor on ${this.device}`
+        : g.shape.join(',') !== this.shape.join(',') ? `shape [${g.shape.join(', ')}] for a tensor of shape [${this.shape.join(', ')}]`
+        : null;
+      if (what !== null) throw new Error(`setGrad: assigned grad has ${what}`);
+    }
     native.setGrad(this.h, g ? g.h : undefined);
   }
   backward(gradient?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
@@ -415,23 +433,43 @@ export class Tensor {
 
   // ---- reductions ------------------------------------------------------------------------------
 
+  /**
+   * The dims to reduce: the given ones, or with keepdim and no dims every dim, because the binding's
+   * all-dims form drops keepdim while PyTorch keeps each reduced dim as size 1 (x.sum(keepdim=True)).
+   */
+  private reduceDims(dim: number | readonly number[] | undefined, keepdim: boolean): number[] | undefined {
+    const d = dimsArg(dim);
+    if (d === undefined && keepdim) return Array.from({ length: this.ndim }, (_, i) => i);
+    return d;
+  }
   sum(dim?: number | readonly number[], keepdim = false): Tensor {
-    return new Tensor(native.sum(this.h, dimsArg(dim), keepdim));
+    return new Tensor(native.sum(this.h, this.reduceDims(dim, keepdim), keepdim));
   }
   mean(dim?: number | readonly number[], keepdim = false): Tensor {
-    return new Tensor(native.mean(this.h, dimsArg(dim), keepdim));
+    return new Tensor(native.mean(this.h, this.reduceDims(dim, keepdim), keepdim));
   }
   prod(dim?: number, keepdim = false): Tensor {
+    if (dim === undefined && keepdim) {
+      // prod reduces one dim at a time: the product of everything, shaped [1, 1, ...]
+      const all = native.prod(this.h);
+      try {
+        return new Tensor(native.reshape(all, new Array<number>(this.ndim).fill(1)));
+      } finally {
+        native.free(all);
+      }
+    }
     return new Tensor(native.prod(this.h, dim, keepdim));
   }
   var(dim?: number | readonly number[], opts: { unbiased?: boolean; keepdim?: boolean } = {}): Tensor {
-    return new Tensor(native.var(this.h, dimsArg(dim), opts.unbiased ?? true, opts.keepdim ?? false));
+    const keepdim = opts.keepdim ?? false;
+    return new Tensor(native.var(this.h, this.reduceDims(dim, keepdim), opts.unbiased ?? true, keepdim));
   }
   std(dim?: number | readonly number[], opts: { unbiased?: boolean; keepdim?: boolean } = {}): Tensor {
-    return new Tensor(native.std(this.h, dimsArg(dim), opts.unbiased ?? true, opts.keepdim ?? false));
+    const keepdim = opts.keepdim ?? false;
+    return new Tensor(native.std(this.h, this.reduceDims(dim, keepdim), opts.unbiased ?? true, keepdim));
   }
   norm(p = 2, dim?: number | readonly number[], keepdim = false): Tensor {
-    return new Tensor(native.norm(this.h, p, dimsArg(dim), keepdim));
+    return new Tensor(native.norm(this.h, p, this.reduceDims(dim, keepdim), keepdim));
   }
   /** The largest element (0-d tensor). */
   max(): Tensor;
@@ -626,8 +664,11 @@ export class Tensor {
   gridSample(grid: Tensor, opts: { mode?: 'bilinear' | 'nearest' | 'bicubic'; paddingMode?: 'zeros' | 'border' | 'reflection'; alignCorners?: boolean } = {}): Tensor {
     return new Tensor(native.gridSample(this.h, grid.h, opts.mode ?? 'bilinear', opts.paddingMode ?? 'zeros', opts.alignCorners ?? false));
   }
-  /** Resizes the spatial (and temporal) dimensions to `size`. */
-  interpolate(size: readonly number[], mode: InterpolateMode = 'nearest', alignCorners?: boolean): Tensor {
+  /**
+   * Resizes the spatial (and temporal) dimensions to `size`. alignCorners defaults to false, PyTorch's
+   * default; passing it explicitly also keeps libtorch's C++ API from logging a warning on every call.
+   */
+  interpolate(size: readonly number[], mode: InterpolateMode = 'nearest', alignCorners = false): Tensor {
     return new Tensor(native.interpolate(this.h, [...size], mode, alignCorners));
   }
 
