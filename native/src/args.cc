@@ -45,7 +45,10 @@ std::string deviceName(const at::Device& d) { return d.str(); }
 at::Scalar Args::scalar(size_t i) const {
   if (info_[i].IsBoolean()) return at::Scalar(info_[i].As<Napi::Boolean>().Value());
   double v = num(i);
-  if (std::isfinite(v) && std::trunc(v) == v && std::fabs(v) < 9.0e15) return at::Scalar(static_cast<int64_t>(v));
+  // -0.0 stays a double: as an integer it would lose its sign (x / -0 must be -inf).
+  if (std::isfinite(v) && std::trunc(v) == v && std::fabs(v) < 9.0e15 && !(v == 0 && std::signbit(v))) {
+    return at::Scalar(static_cast<int64_t>(v));
+  }
   return at::Scalar(v);
 }
 

@@ -57,9 +57,23 @@ function id(t: Tensor | null | undefined): Handle | undefined {
   return t ? t.id : undefined;
 }
 
+/**
+ * Dims, indices and sizes must be integers: the binding would truncate 1.5 to 1 where PyTorch refuses
+ * it, so it is checked here (cheaply: only where such arguments are passed).
+ */
+function int(v: number, name: string): number {
+  if (!Number.isInteger(v)) throw new TypeError(`${name} must be an integer, got ${v}`);
+  return v;
+}
+
+function optInt(v: number | undefined, name: string): number | undefined {
+  return v === undefined ? undefined : int(v, name);
+}
+
 function dimsArg(dim: number | readonly number[] | undefined): number[] | undefined {
   if (dim === undefined) return undefined;
-  return typeof dim === 'number' ? [dim] : [...dim];
+  if (typeof dim === 'number') return [int(dim, 'dim')];
+  return dim.map((d) => int(d, 'dim'));
 }
 
 export class Tensor {
@@ -419,16 +433,16 @@ export class Tensor {
     return new Tensor(native.clamp(this.h, min, max));
   }
   softmax(dim: number): Tensor {
-    return new Tensor(native.softmax(this.h, dim));
+    return new Tensor(native.softmax(this.h, int(dim, 'dim')));
   }
   logSoftmax(dim: number): Tensor {
-    return new Tensor(native.logSoftmax(this.h, dim));
+    return new Tensor(native.logSoftmax(this.h, int(dim, 'dim')));
   }
   logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
     return new Tensor(native.logsumexp(this.h, dimsArg(dim)!, keepdim));
   }
   cumsum(dim: number): Tensor {
-    return new Tensor(native.cumsum(this.h, dim));
+    return new Tensor(native.cumsum(this.h, int(dim, 'dim')));
   }
 
   // ---- reductions ------------------------------------------------------------------------------
@@ -477,21 +491,21 @@ export class Tensor {
   max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     if (dim === undefined) return new Tensor(native.max(this.h));
-    const [v, i] = native.max(this.h, dim, keepdim);
+    const [v, i] = native.max(this.h, int(dim, 'dim'), keepdim);
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
   min(): Tensor;
   min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     if (dim === undefined) return new Tensor(native.min(this.h));
-    const [v, i] = native.min(this.h, dim, keepdim);
+    const [v, i] = native.min(this.h, int(dim, 'dim'), keepdim);
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
   argmax(dim?: number, keepdim = false): Tensor {
-    return new Tensor(native.argmax(this.h, dim, keepdim));
+    return new Tensor(native.argmax(this.h, optInt(dim, 'dim'), keepdim));
   }
   argmin(dim?: number, keepdim = false): Tensor {
-    return new Tensor(native.argmin(this.h, dim, keepdim));
+    return new Tensor(native.argmin(this.h, optInt(dim, 'dim'), keepdim));
   }
   any(): Tensor {
     return new Tensor(native.any(this.h));
@@ -512,20 +526,20 @@ export class Tensor {
     return new Tensor(native.permute(this.h, flatShape(dims)));
   }
   transpose(dim0: number, dim1: number): Tensor {
-    return new Tensor(native.transpose(this.h, dim0, dim1));
+    return new Tensor(native.transpose(this.h, int(dim0, 'dim0'), int(dim1, 'dim1')));
   }
   /** 2-d transpose. */
   t(): Tensor {
     return this.transpose(0, 1);
   }
   squeeze(dim?: number): Tensor {
-    return new Tensor(native.squeeze(this.h, dim));
+    return new Tensor(native.squeeze(this.h, optInt(dim, 'dim')));
   }
   unsqueeze(dim: number): Tensor {
-    return new Tensor(native.unsqueeze(this.h, dim));
+    return new Tensor(native.unsqueeze(this.h, int(dim, 'dim')));
   }
   flatten(startDim = 0, endDim = -1): Tensor {
-    return new Tensor(native.flatten(this.h, startDim, endDim));
+    return new Tensor(native.flatten(this.h, int(startDim, 'startDim'), int(endDim, 'endDim')));
   }
   flip(dims: number | readonly number[]): Tensor {
     return new Tensor(native.flip(this.h, dimsArg(dims)!));
@@ -540,20 +554,20 @@ export class Tensor {
     return this.expand(other.shape);
   }
   narrow(dim: number, start: number, length: number): Tensor {
-    return new Tensor(native.narrow(this.h, dim, start, length));
+    return new Tensor(native.narrow(this.h, int(dim, 'dim'), int(start, 'start'), int(length, 'length')));
   }
   /** Python slicing along one dimension: t[start:end:step] on `dim`. */
   slice(dim: number, start?: number, end?: number, step = 1): Tensor {
-    return new Tensor(native.slice(this.h, dim, start, end, step));
+    return new Tensor(native.slice(this.h, int(dim, 'dim'), optInt(start, 'start'), optInt(end, 'end'), int(step, 'step')));
   }
   select(dim: number, index: number): Tensor {
-    return new Tensor(native.select(this.h, dim, index));
+    return new Tensor(native.select(this.h, int(dim, 'dim'), int(index, 'index')));
   }
   indexSelect(dim: number, index: Tensor): Tensor {
-    return new Tensor(native.indexSelect(this.h, dim, index.h));
+    return new Tensor(native.indexSelect(this.h, int(dim, 'dim'), index.h));
   }
   gather(dim: number, index: Tensor): Tensor {
-    return new Tensor(native.gather(this.h, dim, index.h));
+    return new Tensor(native.gather(this.h, int(dim, 'dim'), index.h));
   }
   scatter(dim: number, index: Tensor, src: Tensor): Tensor {
     return new Tensor(native.scatter(this.h, dim, index.h, src.h));
@@ -572,24 +586,24 @@ export class Tensor {
     return new Tensor(native.indexMask(this.h, mask.h));
   }
   split(sizeOrSizes: number | readonly number[], dim = 0): Tensor[] {
-    return native.split(this.h, sizeOrSizes, dim).map((h) => new Tensor(h));
+    return native.split(this.h, typeof sizeOrSizes === 'number' ? int(sizeOrSizes, 'size') : sizeOrSizes.map((v) => int(v, 'size')), int(dim, 'dim')).map((h) => new Tensor(h));
   }
   chunk(chunks: number, dim = 0): Tensor[] {
-    return native.chunk(this.h, chunks, dim).map((h) => new Tensor(h));
+    return native.chunk(this.h, int(chunks, 'chunks'), int(dim, 'dim')).map((h) => new Tensor(h));
   }
   unbind(dim = 0): Tensor[] {
-    return native.unbind(this.h, dim).map((h) => new Tensor(h));
+    return native.unbind(this.h, int(dim, 'dim')).map((h) => new Tensor(h));
   }
   topk(k: number, dim = -1, largest = true, sorted = true): { values: Tensor; indices: Tensor } {
-    const [v, i] = native.topk(this.h, k, dim, largest, sorted);
+    const [v, i] = native.topk(this.h, int(k, 'k'), int(dim, 'dim'), largest, sorted);
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
   sort(dim = -1, descending = false, stable = false): { values: Tensor; indices: Tensor } {
-    const [v, i] = native.sort(this.h, dim, descending, stable);
+    const [v, i] = native.sort(this.h, int(dim, 'dim'), descending, stable);
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
   argsort(dim = -1, descending = false, stable = false): Tensor {
-    return new Tensor(native.argsort(this.h, dim, descending, stable));
+    return new Tensor(native.argsort(this.h, int(dim, 'dim'), descending, stable));
   }
   /** Indices of non-zero elements, [nnz, ndim] int64. */
   nonzero(): Tensor {
@@ -741,6 +755,7 @@ export class Tensor {
 export type NestedArray = (number | NestedArray)[];
 
 function flatShape(args: number[] | [readonly number[]]): number[] {
-  if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as readonly number[])];
-  return args as number[];
+  const list = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
+  for (const v of list) int(v, 'size');
+  return list;
 }

@@ -281,5 +281,4 @@ ttest(
     assert.ok(Object.is(vals(T([1]).div(-0))[0], -Infinity), `1 / -0 gave ${vals(T([1]).div(-0))[0]}`);
     assert.ok(Object.is(vals(T([2]).mul(-0))[0], -0));
   },
-  { todo: 'binding: Args::scalar turns every integral double into an int64 Scalar, so -0 becomes 0 (native/src/args.cc)' },
 );
