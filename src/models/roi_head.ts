@@ -25,7 +25,12 @@ export interface RoIExtractorOptions {
   temporalPool: TemporalPool;
 }
 
-/** Per pathway temporal pooling, channel concatenation, then RoIAlign on the pooled map. */
+/**
+ * Per pathway temporal pooling, channel concatenation, then RoIAlign on the pooled map. (mmaction2
+ * first stretches every pathway to the longest one with nearest interpolation; when the lengths divide
+ * each other, as in every preset, that repeats each frame equally often and changes neither the mean
+ * nor the max, so pooling each pathway directly gives the same features with less work.)
+ */
 export class SingleRoIExtractor3D extends Module {
   constructor(readonly options: RoIExtractorOptions) {
     super();

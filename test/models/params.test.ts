@@ -110,3 +110,12 @@ test('lateral and stem shapes: C_fast -> 2 C_fast with kernel (7, 1, 1); slow bl
   assert.deepEqual(shapes.get('backbone.fast_path.layer1.0.conv1.conv.weight'), [8, 8, 3, 1, 1]);
   assert.deepEqual(shapes.get('roi_head.bbox_head.fc_cls.weight'), [81, 2304]);
 });
+
+test("SlowOnly's keys have no pathway prefix, as mmaction2's ResNet3dSlowOnly", () => {
+  const keys = withDetector(modelPreset('slowonly_r18_tiny'), (d) => [...d.stateDict().keys()]);
+  assert.equal(keys[0], 'backbone.conv1.conv.weight');
+  assert.ok(keys.includes('backbone.layer4.1.conv2.bn.weight'));
+  assert.ok(keys.includes('backbone.layer2.0.downsample.conv.weight'));
+  assert.ok(!keys.some((k) => k.includes('lateral') || k.includes('slow_path')));
+  assert.deepEqual(keys.slice(-2), ['roi_head.bbox_head.fc_cls.weight', 'roi_head.bbox_head.fc_cls.bias']);
+});
