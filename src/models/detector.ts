@@ -34,6 +34,22 @@ export class ActionDetector extends Module {
   predict(clips: Tensor, rois: Tensor): Tensor {
     return noGrad(() => this.forward(clips, rois).sigmoid());
   }
+
+  /**
+   * Loads the backbone from a state dict with mmaction2's names, e.g. a Kinetics-400 recognizer's
+   * (`backbone.*` is required and checked strictly; everything else, such as its `cls_head.*`, is
+   * ignored and listed). The RoI head keeps its initialisation.
+   */
+  loadBackbone(state: ReadonlyMap<string, Tensor>, source = 'checkpoint'): { ignored: string[] } {
+    const own = new Map<string, Tensor>();
+    const ignored: string[] = [];
+    for (const [k, t] of state) {
+      if (k.startsWith('backbone.')) own.set(k.slice('backbone.'.length), t);
+      else ignored.push(k);
+    }
+    this.backbone.loadStateDict(own, { strict: true, source: `${source} (backbone.*)` });
+    return { ignored };
+  }
 }
 
 export interface TargetOptions extends AssignOptions {

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtures } from '../helpers.js';
+import * as torch from '../../src/torch/index.js';
+import { StateDictError } from '../../src/nn/index.js';
 import { buildDetector, modelPreset, type ModelConfig, type ActionDetector } from '../../src/models/index.js';
 
 /** Printed by `/usr/bin/python3 test/fixtures/models/param_counts.py`. */
@@ -118,4 +120,24 @@ test("SlowOnly's keys have no pathway prefix, as mmaction2's ResNet3dSlowOnly", 
   assert.ok(keys.includes('backbone.layer2.0.downsample.conv.weight'));
   assert.ok(!keys.some((k) => k.includes('lateral') || k.includes('slow_path')));
   assert.deepEqual(keys.slice(-2), ['roi_head.bbox_head.fc_cls.weight', 'roi_head.bbox_head.fc_cls.bias']);
+});
+
+test('loadBackbone takes a recognizer-style state dict: backbone.* strictly, the rest ignored', () => {
+  const a = buildDetector(modelPreset('slowonly_r18_tiny'));
+  const b = buildDetector(modelPreset('slowonly_r18_tiny'));
+  try {
+    torch.tidy(() => {
+      const recognizer = new Map([...a.stateDict()].filter(([k]) => k.startsWith('backbone.')));
+      recognizer.set('cls_head.fc_cls.weight', torch.zeros([400, 128]));
+      const w = 'backbone.layer3.0.conv1.conv.weight';
+      assert.ok(!a.stateDict().get(w)!.equal(b.stateDict().get(w)!));
+      assert.deepEqual(b.loadBackbone(recognizer).ignored, ['cls_head.fc_cls.weight']);
+      assert.ok(a.stateDict().get(w)!.equal(b.stateDict().get(w)!));
+      recognizer.delete(w);
+      assert.throws(() => b.loadBackbone(recognizer, 'k400.pth'), (e: unknown) => e instanceof StateDictError && /k400\.pth \(backbone\.\*\) does not match the model: missing 1 \(layer3\.0\.conv1\.conv\.weight\)/.test(e.message));
+    });
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
 });
