@@ -88,7 +88,8 @@ export class Bottleneck3d extends Module implements ResidualBlock {
   forward(x: Tensor): Tensor {
     const body = this.conv3.forward(this.conv2.forward(this.conv1.forward(x)));
     const shortcut = this.downsample ? this.downsample.forward(x) : x;
-    return body.add(shortcut).relu();
+    // in place (out += identity): a BatchNorm's backward does not need its output, and one buffer fewer per block
+    return body.add_(shortcut).relu();
   }
 }
 
@@ -117,7 +118,7 @@ export class BasicBlock3d extends Module implements ResidualBlock {
   forward(x: Tensor): Tensor {
     const body = this.conv2.forward(this.conv1.forward(x));
     const shortcut = this.downsample ? this.downsample.forward(x) : x;
-    return body.add(shortcut).relu();
+    return body.add_(shortcut).relu(); // in place, as in Bottleneck3d
   }
 }
 

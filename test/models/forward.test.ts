@@ -20,6 +20,7 @@ interface Fixture {
   slowSum: number;
   fastSum: number;
   logits: number[][];
+  gradDots: Record<string, number>;
 }
 
 /** 2 fract(43758.5453 sin(0.7 j + 1.3 k)) - 1, j = 0..n-1 (reference_model.py's `hashed`). */
@@ -50,8 +51,11 @@ function formulaState(model: ActionDetector): Map<string, torch.Tensor> {
   return state;
 }
 
-test('micro SlowFast logits equal the PyTorch reference (mmaction2 semantics) to 1e-4', () => {
-  const f = JSON.parse(readFileSync(join(fixtures, 'models', 'forward_micro.json'), 'utf8')) as Fixture;
+const fixture = () => JSON.parse(readFileSync(join(fixtures, 'models', 'forward_micro.json'), 'utf8')) as Fixture;
+const close = (got: number, want: number, what: string, rtol = 1e-4) =>
+  assert.ok(Math.abs(got - want) <= rtol * Math.max(1, Math.abs(want)), `${what}: ${got} vs ${want}`);
+
+function microDetector(): ActionDetector {
   const det = new ActionDetector(new ResNet3dSlowFast({ depth: 18, baseChannels: 8, channelRatio: 4, speedRatio: 4, resampleRate: 4, fusionKernel: 5 }), {
     numClasses: 5,
     temporalPool: 'avg',
@@ -60,20 +64,44 @@ test('micro SlowFast logits equal the PyTorch reference (mmaction2 semantics) to
     dropout: 0.5,
     logitNorm: 'bn',
   });
+  torch.tidy(() => det.loadStateDict(formulaState(det)));
+  return det.eval();
+}
+
+test('micro SlowFast logits equal the PyTorch reference (mmaction2 semantics) to 1e-4', () => {
+  const f = fixture();
+  const det = microDetector();
   try {
     torch.tidy(() => {
-      det.loadStateDict(formulaState(det));
-      det.eval();
       const x = torch.tensor(Float32Array.from(hashed(f.input.reduce((a, b) => a * b, 1), 1000)), { shape: f.input });
       const { slow, fast } = torch.noGrad(() => (det.backbone as ResNet3dSlowFast).forward(x));
       assert.deepEqual(slow.shape, f.slowShape);
       assert.deepEqual(fast.shape, f.fastShape);
-      const close = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) <= 1e-4 * Math.max(1, Math.abs(want)), `${what}: ${got} vs ${want}`);
       close(slow.double().sum().item(), f.slowSum, 'sum of slow features');
       close(fast.double().sum().item(), f.fastSum, 'sum of fast features');
       const logits = torch.noGrad(() => det.forward(x, torch.tensor(f.rois)));
       assert.deepEqual(logits.shape, [f.rois.length, 5]);
       (logits.tolist() as number[][]).forEach((row, i) => row.forEach((v, c) => close(v, f.logits[i]![c]!, `logit [${i}, ${c}]`)));
+    });
+  } finally {
+    det.dispose();
+  }
+});
+
+test('micro SlowFast gradients of sum(logits^2) equal PyTorch\'s (projected on a fixed direction) to 1e-3', () => {
+  const f = fixture();
+  const det = microDetector();
+  try {
+    torch.tidy(() => {
+      const x = torch.tensor(Float32Array.from(hashed(f.input.reduce((a, b) => a * b, 1), 1000)), { shape: f.input });
+      det.forward(x, torch.tensor(f.rois)).pow(2).sum().backward();
+      const params = new Map(det.namedParameters());
+      for (const [name, want] of Object.entries(f.gradDots)) {
+        const p = params.get(name);
+        assert.ok(p, name);
+        const direction = torch.tensor(hashed(p.numel(), 2000), { shape: p.shape, dtype: 'float64' });
+        close(p.grad!.double().mul(direction).sum().item(), want, `gradient of ${name}`, 1e-3);
+      }
     });
   } finally {
     det.dispose();
