@@ -50,8 +50,8 @@ test('detector: logits [K, numClasses] per box, gradients reach both pathways an
   const det = buildDetector(modelPreset('slowfast_r18_tiny'));
   try {
     torch.tidy(() => {
-      const clips = torch.randn([2, 3, 16, 48, 48]);
-      const rois = torch.tensor([[0, 0, 0, 32, 40], [1, 10, 10, 44, 44], [1, 0, 20, 30, 48]]);
+      const clips = torch.randn([2, 3, 16, 32, 32]);
+      const rois = torch.tensor([[0, 0, 0, 24, 30], [1, 10, 10, 30, 30], [1, 0, 16, 20, 32]]);
       const logits = det.forward(clips, rois);
       assert.deepEqual(logits.shape, [3, 7]);
       logits.pow(2).sum().backward();
