@@ -1,0 +1,102 @@
+/**
+ * The AVA RoI action head (mmaction2's AVARoIHead: SingleRoIExtractor3D + BBoxHeadAVA):
+ *
+ *   pathway features [N, C_i, T_i, h, w] --temporal avg/max pool, concat--> [N, sum C_i, h, w]
+ *   --RoIAlign 8x8 at 1/16, aligned, adaptive sampling--> [K, C, 8, 8]   (one row per box)
+ *   --dropout--> --spatial max pool--> [K, C] --fc_cls--> logits [K, numClasses]
+ *   (--logit_bn, BatchNorm1d over the classes, optional-->)
+ *
+ * Boxes are rois [K, 5]: (batchIndex, x1, y1, x2, y2) in input pixels. Scores at test time are the
+ * sigmoid of every class of every box (multi-label). Keys: `roi_head.bbox_head.fc_cls.weight`,
+ * `roi_head.bbox_head.logit_bn.*` (the last is stad's, for the reference recipe).
+ */
+import { Tensor, cat, roiAlign } from '../torch/index.js';
+import { Module, Linear, Dropout, BatchNorm1d, init } from '../nn/index.js';
+
+export type TemporalPool = 'avg' | 'max';
+
+export interface RoIExtractorOptions {
+  /** RoIAlign output size (8). */
+  outputSize: number;
+  /** Input pixels per feature cell (16). */
+  featureStride: number;
+  /** Sampling points per bin side; 0 = adaptive, ceil(bin size) (torchvision's default, mmcv's 0). */
+  samplingRatio: number;
+  temporalPool: TemporalPool;
+}
+
+/**
+ * Per pathway temporal pooling, channel concatenation, then RoIAlign on the pooled map. (mmaction2
+ * first stretches every pathway to the longest one with nearest interpolation; when the lengths divide
+ * each other, as in every preset, that repeats each frame equally often and changes neither the mean
+ * nor the max, so pooling each pathway directly gives the same features with less work.)
+ */
+export class SingleRoIExtractor3D extends Module {
+  constructor(readonly options: RoIExtractorOptions) {
+    super();
+  }
+
+  /** features: [N, C_i, T_i, h, w] each; rois [K, 5] -> [K, sum C_i, out, out] */
+  forward(features: readonly Tensor[], rois: Tensor): Tensor {
+    const o = this.options;
+    const pooled = features.map((f) => (o.temporalPool === 'avg' ? f.mean(2) : f.max(2, false).values)); // [N, C_i, h, w]
+    const map = pooled.length === 1 ? pooled[0]! : cat(pooled, 1); // [N, C, h, w]
+    return roiAlign(map, rois, { outputSize: o.outputSize, spatialScale: 1 / o.featureStride, samplingRatio: o.samplingRatio > 0 ? o.samplingRatio : -1, aligned: true });
+  }
+}
+
+export type LogitNorm = 'none' | 'bn';
+
+export interface BBoxHeadOptions {
+  inChannels: number;
+  /** Including the background / "None" class 0 (81 for AVA). */
+  numClasses: number;
+  dropout: number;
+  /** 'bn': a BatchNorm1d over the classes normalises the logits (the reference recipe). */
+  logitNorm: LogitNorm;
+}
+
+/** Dropout, spatial max pool, a linear classifier, optional logit BatchNorm (mmaction2's BBoxHeadAVA). */
+export class BBoxHeadAVA extends Module {
+  readonly dropout: Dropout;
+  readonly fcCls: Linear;
+  readonly logitBn: BatchNorm1d | null;
+
+  constructor(readonly options: BBoxHeadOptions) {
+    super();
+    this.dropout = this.registerModule('dropout', new Dropout(options.dropout)); // no state, but follows train()/eval()
+    this.fcCls = this.registerModule('fc_cls', new Linear(options.inChannels, options.numClasses));
+    init.normal_(this.fcCls.weight, 0, 0.01);
+    init.zeros_(this.fcCls.bias!);
+    this.logitBn = options.logitNorm === 'bn' ? this.registerModule('logit_bn', new BatchNorm1d(options.numClasses)) : null;
+  }
+
+  /** RoI features [K, C, s, s] -> logits [K, numClasses] */
+  forward(roiFeatures: Tensor): Tensor {
+    let x = this.dropout.forward(roiFeatures); // dropout before the pool, as mmaction2 (dropout_before_pool)
+    x = x.adaptiveMaxPool2d(1).flatten(1); // [K, C]
+    const logits = this.fcCls.forward(x); // [K, numClasses]
+    return this.logitBn ? this.logitBn.forward(logits) : logits;
+  }
+}
+
+export interface RoIHeadOptions extends RoIExtractorOptions, BBoxHeadOptions {}
+
+/** The RoI head: `bbox_roi_extractor` (no parameters) and `bbox_head`. */
+export class AVARoIHead extends Module {
+  readonly bboxRoiExtractor: SingleRoIExtractor3D;
+  readonly bboxHead: BBoxHeadAVA;
+
+  constructor(readonly options: RoIHeadOptions) {
+    super();
+    const o = options;
+    this.bboxRoiExtractor = this.registerModule('bbox_roi_extractor', new SingleRoIExtractor3D({ outputSize: o.outputSize, featureStride: o.featureStride, samplingRatio: o.samplingRatio, temporalPool: o.temporalPool }));
+    this.bboxHead = this.registerModule('bbox_head', new BBoxHeadAVA({ inChannels: o.inChannels, numClasses: o.numClasses, dropout: o.dropout, logitNorm: o.logitNorm }));
+  }
+
+  /** features: the backbone's pathways; rois [K, 5] -> logits [K, numClasses] */
+  forward(features: readonly Tensor[], rois: Tensor): Tensor {
+    if (rois.ndim !== 2 || rois.shape[1] !== 5) throw new RangeError(`rois must be [K, 5] (batchIndex, x1, y1, x2, y2), got [${rois.shape.join(', ')}]`);
+    return this.bboxHead.forward(this.bboxRoiExtractor.forward(features, rois));
+  }
+}
