@@ -4,7 +4,8 @@
  * commands (`eval`, `stats`, `convert`, `synth`) start instantly and never load libtorch.
  */
 import type { Command } from 'commander';
+import { registerSynth } from './synth.js';
 
 export function registerCommands(program: Command): void {
-  void program;
+  registerSynth(program);
 }
