@@ -46,14 +46,14 @@ export const BODY = {
   foreArm: 0.155,
   /** Shoulders sit this far below the neck along the torso. */
   shoulderDrop: 0.035,
-  torsoR: 0.075,
-  upperArmR: 0.042,
-  foreArmR: 0.036,
-  handR: 0.04,
-  thighR: 0.055,
-  shinR: 0.045,
+  torsoR: 0.09,
+  upperArmR: 0.05,
+  foreArmR: 0.044,
+  handR: 0.047,
+  thighR: 0.066,
+  shinR: 0.054,
   footLen: 0.07,
-  footR: 0.03,
+  footR: 0.034,
 } as const;
 
 export interface Look {

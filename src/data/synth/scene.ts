@@ -250,7 +250,7 @@ function layEpisode(ev: PlannedEvent, start: number, g: SceneGeometry, baseId: n
 /** A passer-by crossing the background from one side to the other. */
 function walker(f0: number, g: SceneGeometry, horizon: number, refHeight: number, refGround: number, id: number, rng: Rng): Track {
   const { width, fps } = g;
-  const ground = rng.uniform(horizon + 0.12 * (refGround - horizon), horizon + 0.6 * (refGround - horizon));
+  const ground = rng.uniform(horizon + 0.35 * (refGround - horizon), horizon + 0.75 * (refGround - horizon));
   // Perspective: smaller further up.
   const h = (refHeight * (ground - horizon)) / (refGround - horizon);
   const rightward = rng.chance(0.5);
