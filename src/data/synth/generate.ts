@@ -126,7 +126,11 @@ function resolveOptions(o: SynthOptions): Required<Omit<SynthOptions, 'out' | 'f
   int('--fps', fps, 1, 240);
   int('--keyframe-stride', keyframeStride, 1, 10000);
   int('jpegQuality', jpegQuality, 1, 100);
-  return { scale, seed, width, height, fps, keyframeStride, video: o.video ?? true, jpegQuality };
+  const video = o.video ?? true;
+  if (video && (width % 2 !== 0 || height % 2 !== 0)) {
+    throw new UserError(`--width/--height: H.264 video in yuv420p needs even sizes, got ${width}x${height} (or pass --no-video)`);
+  }
+  return { scale, seed, width, height, fps, keyframeStride, video, jpegQuality };
 }
 
 /** Refuses to replace a non-empty folder unless forced; returns whether `out` exists. */
