@@ -12,6 +12,7 @@ const scenes = buildScenes({ scale: 0.05, seed: 3, width: W, height: H, fps: 10,
 
 test('each ground-truth box is the tight box of the pixels its figure covers', () => {
   let checked = 0;
+  let partial = 0;
   for (const scene of scenes.slice(0, 6)) {
     for (const kf of groundTruth(scene).slice(0, 8)) {
       const figs = figuresAt(scene, kf.frame);
@@ -35,12 +36,15 @@ test('each ground-truth box is the tight box of the pixels its figure covers', (
         // Every well-covered pixel lies inside the box, and the box is no more than 1 px loose.
         assert.ok(x0 >= box.x && y0 >= box.y && x1 < box.x + box.w && y1 < box.y + box.h, `pixels [${x0},${y0},${x1},${y1}] inside box ${JSON.stringify(box)}`);
         assert.ok(x0 - box.x <= 1 && y0 - box.y <= 1 && box.x + box.w - 1 - x1 <= 1 && box.y + box.h - 1 - y1 <= 1, `box ${JSON.stringify(box)} tight on [${x0},${y0},${x1},${y1}]`);
-        assert.deepEqual(toPixelBox(fig.box, W, H), { x: box.x, y: box.y, w: box.w, h: box.h });
+        const inFrame = fig.box.x0 >= 0 && fig.box.y0 >= 0 && fig.box.x1 <= W && fig.box.y1 <= H;
+        if (inFrame) assert.deepEqual(toPixelBox(fig.box, W, H), { x: box.x, y: box.y, w: box.w, h: box.h });
+        else partial++;
         checked++;
       }
     }
   }
   assert.ok(checked > 30, `checked ${checked} boxes`);
+  assert.ok(partial > 0, 'some people are partly out of the frame');
 });
 
 test('in rendered frames, the pixels inside labelled boxes differ from the background far more than outside', () => {

@@ -4,6 +4,7 @@
  */
 import type { Box } from './figure.js';
 import { Rng } from './prng.js';
+import { coveredBounds } from './raster.js';
 import type { SequenceScene } from './scene.js';
 import { figuresAt, strideFrames, visibleFraction } from './scene.js';
 
@@ -64,7 +65,13 @@ export function groundTruth(scene: SequenceScene): KeyframeAnnotation[] {
       } else if (vis < MIN_VISIBLE) {
         continue;
       }
-      const pb = toPixelBox(fig.box, width, height);
+      let pb = toPixelBox(fig.box, width, height);
+      if (vis < 1) {
+        // Partly out of frame: the box hugs the visible pixels, as an annotator would draw it.
+        const cb = coveredBounds(fig.capsules, width, height);
+        if (!cb) continue;
+        pb = { x: cb[0], y: cb[1], w: cb[2] - cb[0], h: cb[3] - cb[1] };
+      }
       if (pb.w < 3 || pb.h < 6) continue;
       boxes.push({ ...pb, labels: labels ?? [], person: fig.track.id });
     }

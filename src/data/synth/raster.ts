@@ -150,18 +150,19 @@ export function drawBackground(width: number, height: number, horizon: number, r
 }
 
 /**
- * Sensor noise: a table of Gaussian values (times `sigma`) read at a random offset per frame. Drawing
+ * Sensor noise: a table of Gaussian values (times `sigma`) read from a random offset per frame. Drawing
  * fresh Gaussians for every pixel of every frame would cost more than everything else together; a
- * large table read from a random start gives noise that differs frame to frame and is deterministic.
+ * table larger than a frame, read sequentially from a random start (cache-friendly), gives noise that
+ * differs from frame to frame and stays deterministic.
  */
 export class SensorNoise {
-  private readonly table: Int16Array;
+  private readonly table: Int8Array;
   private readonly mask: number;
 
-  constructor(sigma: number, rng: Rng, log2Size = 18) {
-    this.table = new Int16Array(1 << log2Size);
+  constructor(sigma: number, rng: Rng, log2Size = 17) {
+    this.table = new Int8Array(1 << log2Size);
     this.mask = (1 << log2Size) - 1;
-    for (let i = 0; i < this.table.length; i++) this.table[i] = Math.round(rng.normal() * sigma);
+    for (let i = 0; i < this.table.length; i++) this.table[i] = Math.max(-127, Math.min(127, Math.round(rng.normal() * sigma)));
   }
 
   /** Adds noise (and a global brightness offset) to `img` in place. */
@@ -169,11 +170,46 @@ export class SensorNoise {
     const d = img.data;
     const t = this.table;
     const m = this.mask;
-    let off = rng.nextU32() & m;
-    const step = 1 + 2 * (rng.nextU32() & 7); // odd, so the walk visits the whole table
-    for (let i = 0; i < d.length; i++) {
-      d[i] = d[i]! + t[off]! + brightness;
-      off = (off + step) & m;
+    const off = rng.nextU32() & m;
+    const n = d.length;
+    for (let i = 0; i < n; i++) {
+      const v = d[i]! + t[(off + i) & m]! + brightness;
+      d[i] = v < 0 ? 0 : v > 255 ? 255 : v;
     }
   }
+}
+
+/**
+ * The bounds [x0, y0, x1, y1) of the pixels inside a width x height frame that a set of capsules
+ * covers (coverage > 0, as `drawCapsule` computes it); undefined when none is in the frame. Used for
+ * the boxes of people who are partly out of the frame, where the box must hug what is visible.
+ */
+export function coveredBounds(caps: readonly Capsule[], width: number, height: number): [number, number, number, number] | undefined {
+  let bx0 = Infinity;
+  let by0 = Infinity;
+  let bx1 = -Infinity;
+  let by1 = -Infinity;
+  for (const c of caps) {
+    const pad = c.r + 1;
+    const xa = Math.max(0, Math.floor(Math.min(c.x0, c.x1) - pad));
+    const xb = Math.min(width - 1, Math.ceil(Math.max(c.x0, c.x1) + pad));
+    const ya = Math.max(0, Math.floor(Math.min(c.y0, c.y1) - pad));
+    const yb = Math.min(height - 1, Math.ceil(Math.max(c.y0, c.y1) + pad));
+    const dx = c.x1 - c.x0;
+    const dy = c.y1 - c.y0;
+    const len2 = dx * dx + dy * dy;
+    for (let y = ya; y <= yb; y++) {
+      for (let x = xa; x <= xb; x++) {
+        let t = len2 > 0 ? ((x + 0.5 - c.x0) * dx + (y + 0.5 - c.y0) * dy) / len2 : 0;
+        t = t < 0 ? 0 : t > 1 ? 1 : t;
+        if (Math.hypot(x + 0.5 - (c.x0 + t * dx), y + 0.5 - (c.y0 + t * dy)) < c.r + 0.5) {
+          if (x < bx0) bx0 = x;
+          if (y < by0) by0 = y;
+          if (x + 1 > bx1) bx1 = x + 1;
+          if (y + 1 > by1) by1 = y + 1;
+        }
+      }
+    }
+  }
+  return bx1 > bx0 ? [bx0, by0, bx1, by1] : undefined;
 }

@@ -10,7 +10,7 @@
 import type { Box, Capsule, FigureState, Look, Pose, Rgb } from './figure.js';
 import { capsulesBox, figureCapsules } from './figure.js';
 import type { ActionScript, Style } from './motion.js';
-import { actionScript, comboScript, gaitPhase, idlePose, randomStyle, walkPose } from './motion.js';
+import { actionScript, comboScript, gaitPhase, idlePose, ramp, randomStyle, walkPose } from './motion.js';
 import type { PlannedEvent } from './events.js';
 import { Rng } from './prng.js';
 import type { SplitName } from './reference.js';
@@ -26,6 +26,8 @@ export interface SceneGeometry {
 type Segment =
   | { kind: 'walk'; f0: number; f1: number; x0: number; x1: number }
   | { kind: 'idle'; f0: number; f1: number; x: number; facing: 1 | -1 }
+  /** A few steps forward or back without turning (repositioning within a pair). */
+  | { kind: 'step'; f0: number; f1: number; x0: number; x1: number; facing: 1 | -1 }
   | { kind: 'act'; f0: number; f1: number; x: number; facing: 1 | -1; script: ActionScript; role: 'actor' | 'receiver' };
 
 /** One figure over the whole sequence. */
@@ -101,6 +103,12 @@ export function trackState(track: Track, frame: number, fps: number): FigureStat
     x = s.x0 + (s.x1 - s.x0) * w;
     facing = s.x1 >= s.x0 ? 1 : -1;
     pose = walkPose(track.style, gaitPhase(track.style, x - s.x0, track.height), 1, t);
+  } else if (s.kind === 'step') {
+    const w = ramp(frame - s.f0, 0, s.f1 - 1 - s.f0);
+    x = s.x0 + (s.x1 - s.x0) * w;
+    facing = s.facing;
+    const amount = Math.abs(s.x1 - s.x0) < 0.02 * track.height ? 0 : Math.sqrt(Math.min(1, 4 * w * (1 - w)));
+    pose = walkPose(track.style, gaitPhase(track.style, x - s.x0, track.height), amount, t);
   } else if (s.kind === 'idle') {
     x = s.x;
     facing = s.facing;
@@ -144,107 +152,129 @@ interface EpisodeResult {
   end: number;
 }
 
+/** Builds a track's segment list in time order, filling pauses with standing still. */
+class TrackBuilder {
+  readonly segments: Segment[] = [];
+  constructor(
+    public x: number,
+    public frame: number,
+    public facing: 1 | -1,
+  ) {}
+  /** Stand still until `frame`. */
+  idleUntil(frame: number): void {
+    if (frame > this.frame && this.segments.length > 0) this.segments.push({ kind: 'idle', f0: this.frame, f1: frame, x: this.x, facing: this.facing });
+    this.frame = Math.max(this.frame, frame);
+  }
+  add(seg: Segment, xEnd: number): void {
+    this.idleUntil(seg.f0);
+    this.segments.push(seg);
+    this.frame = seg.f1;
+    this.x = xEnd;
+  }
+}
+
 /**
- * Lays one interaction on the timeline starting at frame `start`. Returns the two tracks.
+ * Lays the interactions of one pair on the timeline from frame `start`: the two walk in from the
+ * sides, perform one to three interactions (stepping to a new distance between them, roles possibly
+ * swapped), and walk out.
  */
-function layEpisode(ev: PlannedEvent, start: number, g: SceneGeometry, baseId: number, rng: Rng): EpisodeResult {
+function layEpisode(evs: readonly PlannedEvent[], start: number, g: SceneGeometry, baseId: number, rng: Rng): EpisodeResult {
   const { width, height, fps, stride } = g;
-  // Size and place the pair so that everything the action does stays inside the frame.
+  // Size and place the pair so that everything the actions do stays inside the frame.
   const ground = rng.uniform(0.8, 0.95) * height;
   let h = rng.uniform(0.42, 0.56) * height;
   h = Math.min(h, width / 2.5, (ground - 2) / 1.08);
-  const hA = h * rng.uniform(0.94, 1.06);
-  const hR = h * rng.uniform(0.94, 1.06);
-  const gap = rng.uniform(0.42, 0.58) * h;
+  const heights = [h * rng.uniform(0.94, 1.06), h * rng.uniform(0.94, 1.06)] as const; // left, right
+  const maxGap = 0.58 * h;
   const margin = 0.78 * h;
-  const lo = gap / 2 + margin;
-  const hi = width - gap / 2 - margin;
+  const lo = maxGap / 2 + margin;
+  const hi = width - maxGap / 2 - margin;
   const cx = hi > lo ? rng.uniform(lo, hi) : width / 2;
-  const actorLeft = rng.chance(0.5);
-  const xL = cx - gap / 2;
-  const xR = cx + gap / 2;
+  const styles = [randomStyle(rng), randomStyle(rng)] as const;
+  const looks = [randomLook(rng), randomLook(rng)] as const;
   const speed = rng.uniform(0.8, 1.25);
-  const sL = randomStyle(rng);
-  const sR = randomStyle(rng);
-  const lookL = randomLook(rng);
-  const lookR = randomLook(rng);
-  const hL = actorLeft ? hA : hR;
-  const hRight = actorLeft ? hR : hA;
+  const sec = (s: number): number => Math.round(s * fps);
 
   // Walk in from just outside the frame; the two need not arrive together.
-  const vL = rng.uniform(0.8, 1.4) * hL;
-  const vR = rng.uniform(0.8, 1.4) * hRight;
-  const offL = -0.5 * hL;
-  const offR = width + 0.5 * hRight;
-  const startL = start + Math.round(rng.uniform(0, 0.4) * fps);
-  const startR = start + Math.round(rng.uniform(0, 0.4) * fps);
-  const arriveL = startL + Math.max(1, Math.round(((xL - offL) / vL) * fps));
-  const arriveR = startR + Math.max(1, Math.round(((offR - xR) / vR) * fps));
-  const ready = Math.max(arriveL, arriveR) + Math.round(rng.uniform(0.3, 0.8) * fps);
-
-  // The action window [a, b] contains exactly the planned keyframes.
-  const lead = Math.min(stride - 1, Math.round(rng.uniform(0.3, 0.6) * fps));
-  const tail = Math.min(stride - 1, Math.round(rng.uniform(0.3, 0.6) * fps));
-  const k1 = Math.ceil((ready + lead) / stride) * stride;
-  const a = k1 - lead;
-  const kLast = k1 + (ev.keyframes.length - 1) * stride;
-  const b = kLast + tail;
-  const duration = (b - a) / fps;
-
-  const setup = {
-    hA,
-    hR,
-    gap,
-    actorStyle: actorLeft ? sL : sR,
-    receiverStyle: actorLeft ? sR : sL,
-    speed,
-    duration,
-  };
-  const scriptRng = new Rng(rng.nextU32(), 'script');
-  let script: ActionScript;
-  if (ev.classes.length === 2) {
-    const switchAt = (k1 + (ev.switchIndex ?? 0) * stride - a) / fps;
-    script = comboScript(ev.classes[0], ev.classes[1], setup, switchAt, scriptRng);
-  } else {
-    script = actionScript(ev.classes[0], setup, scriptRng);
+  let gap = rng.uniform(0.42, 0.58) * h;
+  const off = [-0.5 * heights[0], width + 0.5 * heights[1]] as const;
+  const walkSpeed = [rng.uniform(0.8, 1.4) * heights[0], rng.uniform(0.8, 1.4) * heights[1]] as const;
+  const tb = [new TrackBuilder(off[0], start, 1), new TrackBuilder(off[1], start, -1)] as const;
+  const labels = [new Map<number, string[]>(), new Map<number, string[]>()] as const;
+  for (const side of [0, 1] as const) {
+    const x = side === 0 ? cx - gap / 2 : cx + gap / 2;
+    const f0 = start + sec(rng.uniform(0, 0.4));
+    const f1 = f0 + Math.max(1, sec(Math.abs(x - off[side]) / walkSpeed[side]));
+    tb[side].add({ kind: 'walk', f0, f1, x0: off[side], x1: x }, x);
   }
-  const end = script.at(duration);
+  let ready = Math.max(tb[0].frame, tb[1].frame) + sec(rng.uniform(0.3, 0.8));
 
-  const makeTrack = (left: boolean): Track => {
-    const isActor = left === actorLeft;
-    const role = isActor ? 'actor' : 'receiver';
-    const facing: 1 | -1 = left ? 1 : -1;
-    const x = left ? xL : xR;
-    const hh = left ? hL : hRight;
-    const xEnd = x + facing * end[role].dx;
-    const off = left ? offL : offR;
-    const v = left ? vL : vR;
-    const arrive = left ? arriveL : arriveR;
-    const leave = b + 1 + Math.round(rng.uniform(0.2, 0.6) * fps);
-    const leaveEnd = leave + Math.max(1, Math.round((Math.abs(xEnd - off) / v) * fps));
-    const labels = new Map<number, string[]>();
-    ev.keyframes.forEach((k, i) => labels.set(k1 + i * stride, isActor ? k.actor : k.receiver));
-    return {
-      id: baseId + (left ? 0 : 1),
-      height: hh,
-      ground: ground + (left ? 0 : 0.001), // a stable draw order within the pair
-      look: left ? lookL : lookR,
-      style: left ? sL : sR,
-      participant: true,
-      labels,
-      segments: [
-        { kind: 'walk', f0: left ? startL : startR, f1: arrive, x0: off, x1: x },
-        { kind: 'idle', f0: arrive, f1: a, x, facing },
-        { kind: 'act', f0: a, f1: b + 1, x, facing, script, role },
-        { kind: 'idle', f0: b + 1, f1: leave, x: xEnd, facing },
-        { kind: 'walk', f0: leave, f1: leaveEnd, x0: xEnd, x1: off },
-      ],
+  evs.forEach((ev, n) => {
+    if (n > 0) {
+      // Step to a new distance, facing each other throughout.
+      gap = rng.uniform(0.42, 0.58) * h;
+      const target = [cx - gap / 2, cx + gap / 2] as const;
+      const move = Math.max(Math.abs(target[0] - tb[0].x), Math.abs(target[1] - tb[1].x));
+      const f0 = ready;
+      const f1 = f0 + Math.max(2, sec(Math.min(1.2, Math.max(0.4, move / (0.6 * h)))));
+      for (const side of [0, 1] as const) {
+        tb[side].add({ kind: 'step', f0, f1, x0: tb[side].x, x1: target[side], facing: tb[side].facing }, target[side]);
+      }
+      ready = f1 + sec(rng.uniform(0.2, 0.5));
+    }
+    const actorSide = rng.chance(0.5) ? 0 : 1;
+    const recvSide = 1 - actorSide;
+    // The action window [a, b] contains exactly the planned keyframes.
+    const lead = Math.min(stride - 1, sec(rng.uniform(0.3, 0.6)));
+    const tail = Math.min(stride - 1, sec(rng.uniform(0.3, 0.6)));
+    const k1 = Math.ceil((ready + lead) / stride) * stride;
+    const a = k1 - lead;
+    const b = k1 + (ev.keyframes.length - 1) * stride + tail;
+    const duration = (b - a) / fps;
+    const setup = {
+      hA: heights[actorSide],
+      hR: heights[recvSide],
+      gap: Math.abs(tb[1].x - tb[0].x),
+      actorStyle: styles[actorSide],
+      receiverStyle: styles[recvSide],
+      speed: speed * rng.uniform(0.9, 1.1),
+      duration,
     };
-  };
-  const tracks = [makeTrack(true), makeTrack(false)];
-  const leaveAt = Math.min(...tracks.map((t) => t.segments[4]!.f0));
-  const endAt = Math.max(...tracks.map((t) => t.segments[4]!.f1));
-  return { tracks, next: leaveAt + Math.round(rng.uniform(0, 0.5) * fps), end: endAt };
+    const scriptRng = new Rng(rng.nextU32(), 'script');
+    const script: ActionScript =
+      ev.classes.length === 2
+        ? comboScript(ev.classes[0], ev.classes[1], setup, (k1 + (ev.switchIndex ?? 0) * stride - a) / fps, scriptRng)
+        : actionScript(ev.classes[0], setup, scriptRng);
+    const end = script.at(duration);
+    for (const side of [0, 1] as const) {
+      const role = side === actorSide ? 'actor' : 'receiver';
+      const t = tb[side];
+      t.add({ kind: 'act', f0: a, f1: b + 1, x: t.x, facing: t.facing, script, role }, t.x + t.facing * end[role].dx);
+      ev.keyframes.forEach((k, i) => labels[side].set(k1 + i * stride, role === 'actor' ? k.actor : k.receiver));
+    }
+    ready = b + 1 + sec(rng.uniform(0.3, 0.8));
+  });
+
+  // Turn and walk out, each to its own side.
+  for (const side of [0, 1] as const) {
+    const t = tb[side];
+    const f0 = ready + sec(rng.uniform(0, 0.3));
+    const f1 = f0 + Math.max(1, sec(Math.abs(off[side] - t.x) / walkSpeed[side]));
+    t.add({ kind: 'walk', f0, f1, x0: t.x, x1: off[side] }, off[side]);
+  }
+  const tracks: Track[] = ([0, 1] as const).map((side) => ({
+    id: baseId + side,
+    height: heights[side],
+    ground: ground + side * 0.001, // a stable draw order within the pair
+    look: looks[side],
+    style: styles[side],
+    participant: true,
+    labels: labels[side],
+    segments: tb[side].segments,
+  }));
+  const leaveAt = Math.min(...tracks.map((t) => t.segments.at(-1)!.f0));
+  const endAt = Math.max(...tracks.map((t) => t.segments.at(-1)!.f1));
+  return { tracks, next: leaveAt + sec(rng.uniform(0, 0.5)), end: endAt };
 }
 
 /** A passer-by crossing the background from one side to the other. */
@@ -277,8 +307,11 @@ export function buildScene(name: string, split: SplitName, events: readonly Plan
   const tracks: Track[] = [];
   let cursor = Math.round(rng.uniform(0, 0.5) * g.fps);
   let end = Math.round(3 * g.fps);
-  for (const ev of rng.shuffle([...events])) {
-    const ep = layEpisode(ev, cursor, g, tracks.length, rng);
+  // Pairs perform one to three interactions each before leaving.
+  const order = rng.shuffle([...events]);
+  while (order.length > 0) {
+    const r = rng.next();
+    const ep = layEpisode(order.splice(0, r < 0.4 ? 1 : r < 0.75 ? 2 : 3), cursor, g, tracks.length, rng);
     tracks.push(...ep.tracks);
     cursor = ep.next;
     end = Math.max(end, ep.end);
