@@ -133,7 +133,7 @@ function resolveOptions(o: SynthOptions): Required<Omit<SynthOptions, 'out' | 'f
   return { scale, seed, width, height, fps, keyframeStride, video, jpegQuality };
 }
 
-/** Refuses to replace a non-empty folder unless forced; returns whether `out` exists. */
+/** Refuses to replace a file, or a non-empty folder unless forced. */
 function checkOut(out: string, force: boolean): void {
   if (!existsSync(out)) return;
   if (!statSync(out).isDirectory()) throw new UserError(`${out}: exists and is not a folder`);

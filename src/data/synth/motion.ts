@@ -422,3 +422,44 @@ export function comboScript(first: SynthClass, second: SynthClass, a: ActionSetu
     },
   };
 }
+
+/**
+ * Talking (labelled None): the pair stands face to face and gestures, slowly and loosely, with the
+ * arms low. A hard negative: two people close together and moving is not by itself an interaction.
+ */
+export function chatScript(a: ActionSetup, rng: Rng): ActionScript {
+  const gesture = (): ((t: number) => ArmPose) => {
+    const f1 = rng.uniform(0.25, 0.7);
+    const f2 = rng.uniform(0.5, 1.2);
+    const p1 = rng.uniform(0, 2 * Math.PI);
+    const p2 = rng.uniform(0, 2 * Math.PI);
+    const lift = rng.uniform(0.2, 0.7);
+    return (t) => {
+      const g = Math.max(0, Math.sin(2 * Math.PI * f1 * t + p1));
+      return { shoulder: 0.1 + lift * g, elbow: 0.3 + 0.9 * g + 0.15 * Math.sin(2 * Math.PI * f2 * t + p2) };
+    };
+  };
+  const armsA = [gesture(), gesture()] as const;
+  const armsR = [gesture(), gesture()] as const;
+  const nod = rng.uniform(0.5, 1.2);
+  const d = a.duration;
+  return {
+    duration: d,
+    at(tau) {
+      const e = envelope(tau, d, 0.4, 0.4);
+      const one = (s: Style, arms: readonly [(t: number) => ArmPose, (t: number) => ArmPose]): ActorFrame => {
+        const p = idlePose(s, tau);
+        return {
+          pose: {
+            ...p,
+            headTilt: p.headTilt + 0.08 * Math.sin(2 * Math.PI * nod * tau) * e,
+            armNear: lerpArm(p.armNear, arms[0](tau), e),
+            armFar: lerpArm(p.armFar, arms[1](tau), e),
+          },
+          dx: 0,
+        };
+      };
+      return { actor: one(a.actorStyle, armsA), receiver: one(a.receiverStyle, armsR) };
+    },
+  };
+}

@@ -10,7 +10,7 @@
 import type { Box, Capsule, FigureState, Look, Pose, Rgb } from './figure.js';
 import { capsulesBox, figureCapsules } from './figure.js';
 import type { ActionScript, Style } from './motion.js';
-import { actionScript, comboScript, gaitPhase, idlePose, ramp, randomStyle, walkPose } from './motion.js';
+import { actionScript, chatScript, comboScript, gaitPhase, idlePose, ramp, randomStyle, walkPose } from './motion.js';
 import type { PlannedEvent } from './events.js';
 import { Rng } from './prng.js';
 import type { SplitName } from './reference.js';
@@ -220,6 +220,17 @@ function layEpisode(evs: readonly PlannedEvent[], start: number, g: SceneGeometr
       for (const side of [0, 1] as const) {
         tb[side].add({ kind: 'step', f0, f1, x0: tb[side].x, x1: target[side], facing: tb[side].facing }, target[side]);
       }
+      ready = f1 + sec(rng.uniform(0.2, 0.5));
+    }
+    if (rng.chance(0.3)) {
+      // Talk for a while first (None).
+      const f0 = ready;
+      const f1 = f0 + sec(rng.uniform(1.5, 3.5));
+      const chat = chatScript(
+        { hA: heights[0], hR: heights[1], gap: Math.abs(tb[1].x - tb[0].x), actorStyle: styles[0], receiverStyle: styles[1], speed, duration: (f1 - 1 - f0) / fps },
+        new Rng(rng.nextU32(), 'chat'),
+      );
+      for (const side of [0, 1] as const) tb[side].add({ kind: 'act', f0, f1, x: tb[side].x, facing: tb[side].facing, script: chat, role: side === 0 ? 'actor' : 'receiver' }, tb[side].x);
       ready = f1 + sec(rng.uniform(0.2, 0.5));
     }
     const actorSide = rng.chance(0.5) ? 0 : 1;
