@@ -21,17 +21,21 @@ function jsonFiles(root: string): Map<string, string> {
 
 const someFrames = ['train/seq1/seq1_00001.jpg', 'train/seq1/seq1_00013.jpg', 'test/seq5/seq5_00007.jpg', 'test/seq20/seq20_00010.jpg'];
 
-test('the same seed gives identical projects and identical frame bytes; another seed does not', async () => {
+test('the same seed gives identical projects and frame bytes, in one thread or in workers; another seed does not', async () => {
   const a = join(tmp.dir, 'a');
   const b = join(tmp.dir, 'b');
   const c = join(tmp.dir, 'c');
-  await generateSynthDataset({ ...base, out: a, seed: 11 });
-  await generateSynthDataset({ ...base, out: b, seed: 11 });
-  await generateSynthDataset({ ...base, out: c, seed: 12 });
+  await generateSynthDataset({ ...base, out: a, seed: 11, jobs: 1 });
+  await generateSynthDataset({ ...base, out: b, seed: 11, jobs: 3 });
+  await generateSynthDataset({ ...base, out: c, seed: 12, jobs: 2 });
   const ja = jsonFiles(a);
   const jb = jsonFiles(b);
   assert.deepEqual([...ja.keys()], [...jb.keys()]);
   for (const [k, v] of ja) assert.equal(jb.get(k), v, k);
+  // Every frame of one sequence, byte for byte.
+  for (const f of readdirSync(join(a, 'images', 'test', 'seq10'))) {
+    assert.ok(readFileSync(join(a, 'images', 'test', 'seq10', f)).equals(readFileSync(join(b, 'images', 'test', 'seq10', f))), f);
+  }
   for (const f of someFrames) {
     assert.ok(readFileSync(join(a, 'images', f)).equals(readFileSync(join(b, 'images', f))), f);
     assert.ok(!readFileSync(join(a, 'images', f)).equals(readFileSync(join(c, 'images', f))), `${f} differs with another seed`);

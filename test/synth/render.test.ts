@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { groundTruth, toPixelBox } from '../../src/data/synth/annotate.js';
-import { buildScenes } from '../../src/data/synth/generate.js';
+import { buildScenes } from '../../src/data/synth/plan.js';
 import { SequenceRenderer } from '../../src/data/synth/render.js';
 import { figuresAt } from '../../src/data/synth/scene.js';
 import { drawCapsule, newImage } from '../../src/data/synth/raster.js';

@@ -26,8 +26,9 @@ export function registerSynth(program: Command): void {
     .option('--fps <n>', 'frames per second', num('--fps', true), 15)
     .option('--keyframe-stride <frames>', 'frames between annotated keyframes (default: fps, one per second)', num('--keyframe-stride', true))
     .option('--no-video', 'skip the MP4 files (frames and annotations only)')
+    .option('--jobs <n>', 'sequences rendered in parallel (default: CPUs, at most 8)', num('--jobs', true))
     .option('--force', 'replace a non-empty output folder')
-    .action(async (opts: { out: string; scale: number; seed: number; width: number; height: number; fps: number; keyframeStride?: number; video: boolean; force?: boolean }) => {
+    .action(async (opts: { out: string; scale: number; seed: number; width: number; height: number; fps: number; keyframeStride?: number; video: boolean; jobs?: number; force?: boolean }) => {
       const { generateSynthDataset } = await import('../../data/synth/generate.js');
       const { ProgressBar } = await import('../../util/progress.js');
       const bar = new ProgressBar('synth frames');
@@ -41,6 +42,7 @@ export function registerSynth(program: Command): void {
           fps: opts.fps,
           keyframeStride: opts.keyframeStride,
           video: opts.video,
+          jobs: opts.jobs,
           force: opts.force ?? false,
         },
         bar.callback(),

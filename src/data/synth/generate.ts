@@ -14,25 +14,18 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import sharp from 'sharp';
+import { Worker } from 'node:worker_threads';
 import { UserError } from '../../util/errors.js';
 import type { ProgressCallback } from '../../util/progress.js';
 import { groundTruth, proposals, type KeyframeAnnotation, type ProposalBox } from './annotate.js';
-import { countEventLabels, distributeEvents, planEvents, type PlannedEvent } from './events.js';
+import { frameFileName, writeSequenceFrames, type FrameOutput } from './frames.js';
+import { buildScenes } from './plan.js';
 import { Rng } from './prng.js';
-import {
-  ACTION_OPTIONS,
-  SEQUENCES,
-  SPLITS,
-  SYNTH_CLASSES,
-  targetCounts,
-  type SplitName,
-  type SynthClass,
-} from './reference.js';
-import { SequenceRenderer } from './render.js';
-import { buildScene, type SceneGeometry, type SequenceScene } from './scene.js';
-import { VideoEncoder } from './video.js';
+import { ACTION_OPTIONS, SPLITS, SYNTH_CLASSES, targetCounts, type SplitName, type SynthClass } from './reference.js';
+import type { SequenceScene } from './scene.js';
+import type { WorkerMessage, WorkerRequest } from './worker.js';
 import { ANCHOR_IMAGE_REGION, buildImageProject, serialiseProject, VIA3_CHECKBOX, VIA3_TEXT, type Via3AttributeJson } from './via3-writer.js';
 
 export interface SynthOptions {
@@ -55,6 +48,11 @@ export interface SynthOptions {
   force?: boolean;
   /** JPEG quality (default 90). */
   jpegQuality?: number;
+  /**
+   * Sequences rendered in parallel by worker threads (default: the number of CPUs, at most 8; 1
+   * renders in this thread). The output does not depend on it.
+   */
+  jobs?: number;
 }
 
 export interface SynthSequenceSummary {
@@ -104,11 +102,11 @@ export const SCORE_ATTRIBUTE: Via3AttributeJson = {
 /** A fixed creation time so that the projects are byte-identical for a seed (2026-01-01T00:00:00Z). */
 const CREATED_MS = Date.UTC(2026, 0, 1);
 
-export function frameFileName(seq: string, frame: number): string {
-  return `${seq}_${String(frame + 1).padStart(5, '0')}.jpg`;
-}
+export { frameFileName, buildScenes };
 
-function resolveOptions(o: SynthOptions): Required<Omit<SynthOptions, 'out' | 'force'>> {
+type ResolvedOptions = Required<Omit<SynthOptions, 'out' | 'force'>>;
+
+function resolveOptions(o: SynthOptions): ResolvedOptions {
   const scale = o.scale ?? 1;
   const seed = o.seed ?? 1;
   const width = o.width ?? 160;
@@ -126,11 +124,13 @@ function resolveOptions(o: SynthOptions): Required<Omit<SynthOptions, 'out' | 'f
   int('--fps', fps, 1, 240);
   int('--keyframe-stride', keyframeStride, 1, 10000);
   int('jpegQuality', jpegQuality, 1, 100);
+  const jobs = o.jobs ?? Math.min(8, availableParallelism());
+  int('--jobs', jobs, 1, 256);
   const video = o.video ?? true;
   if (video && (width % 2 !== 0 || height % 2 !== 0)) {
     throw new UserError(`--width/--height: H.264 video in yuv420p needs even sizes, got ${width}x${height} (or pass --no-video)`);
   }
-  return { scale, seed, width, height, fps, keyframeStride, video, jpegQuality };
+  return { scale, seed, width, height, fps, keyframeStride, video, jpegQuality, jobs };
 }
 
 /** Refuses to replace a file, or a non-empty folder unless forced. */
@@ -138,28 +138,6 @@ function checkOut(out: string, force: boolean): void {
   if (!existsSync(out)) return;
   if (!statSync(out).isDirectory()) throw new UserError(`${out}: exists and is not a folder`);
   if (readdirSync(out).length > 0 && !force) throw new UserError(`${out}: folder exists and is not empty (pass --force to replace it)`);
-}
-
-interface PlannedSequence {
-  name: string;
-  split: SplitName;
-  events: PlannedEvent[];
-}
-
-/** Plans every split's interactions and deals them to the split's sequences. */
-export function planDataset(scale: number, seed: number, keyframesPerSecond: number): PlannedSequence[] {
-  const out: PlannedSequence[] = [];
-  for (const split of SPLITS) {
-    const targets = targetCounts(split, scale);
-    const events = planEvents(targets, keyframesPerSecond, new Rng(seed, 'plan', split));
-    const got = countEventLabels(events);
-    for (const c of SYNTH_CLASSES) if (got[c] !== targets[c]) throw new Error(`synth: planned ${got[c]} ${c} boxes for ${split}, wanted ${targets[c]}`);
-    const seqs = SEQUENCES.filter((s) => s.split === split);
-    const dealt = distributeEvents(events, seqs.length, new Rng(seed, 'deal', split));
-    seqs.forEach((s, i) => out.push({ name: s.name, split, events: dealt[i]! }));
-  }
-  // Sequence order seq1..seq20.
-  return out.sort((a, b) => Number(a.name.slice(3)) - Number(b.name.slice(3)));
 }
 
 /** The ground-truth project of a sequence. */
@@ -192,34 +170,6 @@ export function proposalProject(scene: SequenceScene, gt: readonly KeyframeAnnot
       rng: new Rng(scene.seed, 'proposal-ids', scene.name),
     }),
   );
-}
-
-/** Builds the scenes of every sequence (cheap: no pixels). */
-export function buildScenes(o: { scale: number; seed: number; width: number; height: number; fps: number; keyframeStride: number }): SequenceScene[] {
-  const g: SceneGeometry = { width: o.width, height: o.height, fps: o.fps, stride: o.keyframeStride };
-  return planDataset(o.scale, o.seed, o.fps / o.keyframeStride).map((p) => buildScene(p.name, p.split, p.events, g, o.seed));
-}
-
-/** A small pool that keeps at most `limit` promises in flight. */
-class Pool {
-  private readonly active = new Set<Promise<void>>();
-  private error: unknown;
-  constructor(private readonly limit: number) {}
-  async add(task: () => Promise<void>): Promise<void> {
-    if (this.error !== undefined) throw this.error;
-    while (this.active.size >= this.limit) await Promise.race(this.active);
-    if (this.error !== undefined) throw this.error;
-    const p: Promise<void> = task()
-      .catch((e: unknown) => {
-        this.error ??= e;
-      })
-      .finally(() => this.active.delete(p));
-    this.active.add(p);
-  }
-  async drain(): Promise<void> {
-    await Promise.all(this.active);
-    if (this.error !== undefined) throw this.error;
-  }
 }
 
 function zeroCounts(): Record<SynthClass, number> {
@@ -268,6 +218,62 @@ Labelled boxes (a two-label box counts once for each)
 `;
 }
 
+interface SequenceJob {
+  scene: SequenceScene;
+  output: FrameOutput;
+}
+
+/**
+ * Writes the frames of `jobs` in up to `o.jobs` worker threads, longest sequences first so that the
+ * last one to finish is short. The first failure stops every worker and is rethrown (a UserError
+ * stays one).
+ */
+async function writeInWorkers(jobs: readonly SequenceJob[], o: ResolvedOptions, onFrames: (n: number, name: string) => void): Promise<void> {
+  const queue = [...jobs].sort((a, b) => b.scene.nFrames - a.scene.nFrames);
+  const sceneOptions = { scale: o.scale, seed: o.seed, width: o.width, height: o.height, fps: o.fps, keyframeStride: o.keyframeStride };
+  const workers: Worker[] = [];
+  try {
+    await new Promise<void>((resolvePromise, reject) => {
+      let running = 0;
+      let failed = false;
+      const fail = (e: Error): void => {
+        if (failed) return;
+        failed = true;
+        reject(e);
+      };
+      const next = (w: Worker): void => {
+        const job = queue.shift();
+        if (!job) {
+          running -= 1;
+          if (running === 0 && !failed) resolvePromise();
+          return;
+        }
+        w.removeAllListeners('message');
+        w.on('message', (m: WorkerMessage) => {
+          if (m.type === 'frames') onFrames(m.n, job.scene.name);
+          else if (m.type === 'done') next(w);
+          else fail(m.user ? new UserError(m.message) : Object.assign(new Error(m.message), { stack: m.stack }));
+        });
+        w.postMessage({ ...job.output, scene: sceneOptions, sequence: job.scene.name } satisfies WorkerRequest);
+      };
+      const n = Math.min(o.jobs, queue.length);
+      if (n === 0) resolvePromise();
+      for (let i = 0; i < n; i++) {
+        const w = new Worker(new URL('./worker.js', import.meta.url));
+        workers.push(w);
+        w.on('error', (e) => fail(e));
+        w.on('exit', (code) => {
+          if (code !== 0) fail(new Error(`synth worker exited with code ${code}`));
+        });
+        running += 1;
+        next(w);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
 /**
  * Generates the dataset into `options.out`. Reports progress in frames. Returns what was written.
  */
@@ -288,10 +294,8 @@ export async function generateSynthDataset(options: SynthOptions, onProgress?: P
   let done = 0;
   onProgress?.({ done, total: totalFrames });
 
-  sharp.cache(false);
-  const pool = new Pool(8);
-  let encoder: VideoEncoder | undefined;
   try {
+    const jobs: SequenceJob[] = [];
     for (const scene of scenes) {
       const split = scene.split;
       const gt = groundTruth(scene);
@@ -304,34 +308,17 @@ export async function generateSynthDataset(options: SynthOptions, onProgress?: P
         }
       }
       const annDir = join(partial, 'annotations', split);
-      const imgDir = join(partial, 'images', split, scene.name);
       mkdirSync(annDir, { recursive: true });
-      mkdirSync(imgDir, { recursive: true });
       await writeFile(join(annDir, `${scene.name}.json`), groundTruthProject(scene, gt));
       await writeFile(join(annDir, `${scene.name}_proposal.json`), proposalProject(scene, gt, props));
-
-      if (o.video) {
-        const vidDir = join(partial, 'videos', split);
-        mkdirSync(vidDir, { recursive: true });
-        encoder = new VideoEncoder(join(vidDir, `${scene.name}.mp4`), o.width, o.height, o.fps);
-      }
-      const renderer = new SequenceRenderer(scene);
-      for (let f = 0; f < scene.nFrames; f++) {
-        const img = renderer.render(f);
-        const raw = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-        if (encoder) await encoder.write(raw);
-        const file = join(imgDir, frameFileName(scene.name, f));
-        await pool.add(async () => {
-          const jpg = await sharp(raw, { raw: { width: o.width, height: o.height, channels: 3 } }).jpeg({ quality: o.jpegQuality }).toBuffer();
-          await writeFile(file, jpg);
-          done += 1;
-          onProgress?.({ done, total: totalFrames, info: scene.name });
-        });
-      }
-      if (encoder) {
-        await encoder.close();
-        encoder = undefined;
-      }
+      jobs.push({
+        scene,
+        output: {
+          imageDir: join(partial, 'images', split, scene.name),
+          videoPath: o.video ? join(partial, 'videos', split, `${scene.name}.mp4`) : null,
+          jpegQuality: o.jpegQuality,
+        },
+      });
       sequences.push({
         name: scene.name,
         split,
@@ -341,7 +328,16 @@ export async function generateSynthDataset(options: SynthOptions, onProgress?: P
         proposals: [...props.values()].reduce((n, l) => n + l.length, 0),
       });
     }
-    await pool.drain();
+
+    const onFrames = (n: number, name: string): void => {
+      done += n;
+      onProgress?.({ done, total: totalFrames, info: name });
+    };
+    if (o.jobs <= 1) {
+      for (const job of jobs) await writeSequenceFrames(job.scene, job.output, (n) => onFrames(n, job.scene.name));
+    } else {
+      await writeInWorkers(jobs, o, onFrames);
+    }
 
     // The counts the files hold must be the ones asked for.
     for (const split of SPLITS) {
@@ -395,8 +391,6 @@ export async function generateSynthDataset(options: SynthOptions, onProgress?: P
     renameSync(partial, out);
     return summary;
   } catch (e) {
-    encoder?.abort();
-    await pool.drain().catch(() => {});
     rmSync(partial, { recursive: true, force: true });
     throw e;
   }

@@ -165,6 +165,31 @@ export class SensorNoise {
     for (let i = 0; i < this.table.length; i++) this.table[i] = Math.max(-127, Math.min(127, Math.round(rng.normal() * sigma)));
   }
 
+  /**
+   * Adds noise (and a brightness offset) to the pixels of `img` in the rectangle [x0, x1) x [y0, y1)
+   * whose entry in `mask` (one byte per pixel) is 0, and marks them, so that overlapping rectangles get
+   * noise once.
+   */
+  applyRect(img: Image, mask: Uint8Array, x0: number, y0: number, x1: number, y1: number, rng: Rng, brightness = 0): void {
+    const d = img.data;
+    const t = this.table;
+    const m = this.mask;
+    let off = rng.nextU32() & m;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const p = y * img.width + x;
+        if (mask[p]) continue;
+        mask[p] = 1;
+        const i = p * 3;
+        for (let c = 0; c < 3; c++) {
+          const v = d[i + c]! + t[off]! + brightness;
+          d[i + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+          off = (off + 1) & m;
+        }
+      }
+    }
+  }
+
   /** Adds noise (and a global brightness offset) to `img` in place. */
   apply(img: Image, rng: Rng, brightness = 0): void {
     const d = img.data;

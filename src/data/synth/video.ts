@@ -26,7 +26,7 @@ export class VideoEncoder {
     const args = [
       '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
       '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p',
       '-map_metadata', '-1', '-movflags', '+faststart', '-f', 'mp4', path,
     ];
     this.proc = spawn(ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'] });
