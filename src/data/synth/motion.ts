@@ -439,8 +439,23 @@ export function chatScript(a: ActionSetup, rng: Rng): ActionScript {
       return { shoulder: 0.1 + lift * g, elbow: 0.3 + 0.9 * g + 0.15 * Math.sin(2 * Math.PI * f2 * t + p2) };
     };
   };
-  const armsA = [gesture(), gesture()] as const;
-  const armsR = [gesture(), gesture()] as const;
+  // Now and then one raises an arm as high as a point, but waves it instead of holding it still: a
+  // single frame of it looks like a point; only the motion tells them apart.
+  const wave = (base: (t: number) => ArmPose): ((t: number) => ArmPose) => {
+    if (!rng.chance(0.5)) return base;
+    const t0 = rng.uniform(0, Math.max(0, a.duration - 1.2));
+    const t1 = t0 + rng.uniform(0.8, 1.6);
+    const raise = rng.uniform(1.4, 1.85);
+    const f = rng.uniform(1.5, 2.5);
+    return (t) => {
+      const w = ramp(t, t0, t0 + 0.25) * (1 - ramp(t, t1 - 0.25, t1));
+      if (w <= 0) return base(t);
+      const s = Math.sin(2 * Math.PI * f * (t - t0));
+      return lerpArm(base(t), { shoulder: raise + 0.3 * s, elbow: 0.05 + 0.35 * Math.abs(s) }, w);
+    };
+  };
+  const armsA = [wave(gesture()), gesture()] as const;
+  const armsR = [wave(gesture()), gesture()] as const;
   const nod = rng.uniform(0.5, 1.2);
   const d = a.duration;
   return {

@@ -222,7 +222,7 @@ function layEpisode(evs: readonly PlannedEvent[], start: number, g: SceneGeometr
       }
       ready = f1 + sec(rng.uniform(0.2, 0.5));
     }
-    if (rng.chance(0.3)) {
+    if (rng.chance(0.4)) {
       // Talk for a while first (None).
       const f0 = ready;
       const f1 = f0 + sec(rng.uniform(1.5, 3.5));
