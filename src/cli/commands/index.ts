@@ -5,12 +5,14 @@
  */
 import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
+import { registerSynth } from './synth.js';
 import { registerStats } from './stats.js';
 import { registerConvert } from './convert.js';
 import { registerEval } from './eval.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
+  registerSynth(program);
   registerStats(program);
   registerConvert(program);
   registerEval(program);
