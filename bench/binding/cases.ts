@@ -26,6 +26,18 @@ export function conv3dStepFlops(input: readonly number[] = CONV_INPUT, weight: r
   return 3 * forward;
 }
 
+/** One timed block of additions: wall-clock and process CPU microseconds per call. */
+export interface CallTiming {
+  us: number;
+  cpuUs: number;
+}
+
+/** Wall-clock and process CPU seconds (all threads) of each conv3d step. */
+export interface StepTimes {
+  seconds: number[];
+  cpuSeconds: number[];
+}
+
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) throw new RangeError('median of no values');
   const s = [...xs].sort((a, b) => a - b);

@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../../src/torch/index.js';
-import { CONV_INPUT, CONV_WEIGHT, OVERHEAD_ITERS, OVERHEAD_NUMEL, conv3dStepFlops, median, range, sideOrder } from './cases.js';
+import { CONV_INPUT, CONV_WEIGHT, OVERHEAD_ITERS, OVERHEAD_NUMEL, conv3dStepFlops, median, range, sideOrder, type CallTiming, type StepTimes } from './cases.js';
 import { DEFAULT_PYTHON, PythonPeer, ensureTorchPython, type PythonAddVariant } from './peer.js';
 import { Conv3dStep, TinyAdd, breakdown, type OverheadBreakdown, type StadAddVariant } from './stad.js';
 
@@ -116,16 +116,16 @@ async function main(): Promise<void> {
 
     // ---- (a) per-operator overhead ------------------------------------------------------------
     const add = new TinyAdd();
-    const stadUs: Record<StadAddVariant, number[]> = { dispose: [], tidy: [], raw: [] };
-    const torchUs: Record<PythonAddVariant, number[]> = { method: [], operator: [], function: [] };
+    const stadT: Record<StadAddVariant, CallTiming[]> = { dispose: [], tidy: [], raw: [] };
+    const torchT: Record<PythonAddVariant, CallTiming[]> = { method: [], operator: [], function: [] };
     // Warm-up: JIT on the JavaScript side, allocator caches on both.
-    for (const v of STAD_ADD) add.overheadUs(v, opts.iters);
-    for (const v of TORCH_ADD) await peer.overheadUs(v, opts.iters);
+    for (const v of STAD_ADD) add.overhead(v, opts.iters);
+    for (const v of TORCH_ADD) await peer.overhead(v, opts.iters);
     for (let r = 0; r < opts.rounds; r++) {
       log(`overhead round ${r + 1}/${opts.rounds}`);
       for (const side of sideOrder(r)) {
-        if (side === 'stad') for (const v of STAD_ADD) stadUs[v].push(add.overheadUs(v, opts.iters));
-        else for (const v of TORCH_ADD) torchUs[v].push(await peer.overheadUs(v, opts.iters));
+        if (side === 'stad') for (const v of STAD_ADD) stadT[v].push(add.overhead(v, opts.iters));
+        else for (const v of TORCH_ADD) torchT[v].push(await peer.overhead(v, opts.iters));
       }
     }
     const parts: OverheadBreakdown[] = [];
@@ -135,54 +135,61 @@ async function main(): Promise<void> {
 
     // ---- (b) conv3d forward+backward ----------------------------------------------------------
     const conv = new Conv3dStep();
-    const stadSec: number[] = [];
-    const torchSec: number[] = [];
+    const stadSteps: StepTimes = { seconds: [], cpuSeconds: [] };
+    const torchSteps: StepTimes = { seconds: [], cpuSeconds: [] };
+    const append = (to: StepTimes, from: StepTimes): void => {
+      to.seconds.push(...from.seconds);
+      to.cpuSeconds.push(...from.cpuSeconds);
+    };
     log(`conv3d warm-up (${opts.convWarmup} steps each side)`);
     conv.run(opts.convWarmup);
-    if (opts.convWarmup > 0) await peer.conv3dSeconds(opts.convWarmup);
+    if (opts.convWarmup > 0) await peer.conv3d(opts.convWarmup);
     for (let r = 0; r < opts.convRounds; r++) {
       log(`conv3d round ${r + 1}/${opts.convRounds}`);
       for (const side of sideOrder(r)) {
-        if (side === 'stad') stadSec.push(...conv.run(opts.convReps));
-        else torchSec.push(...(await peer.conv3dSeconds(opts.convReps)));
+        if (side === 'stad') append(stadSteps, conv.run(opts.convReps));
+        else append(torchSteps, await peer.conv3d(opts.convReps));
       }
     }
     conv.dispose();
 
     // ---- report -------------------------------------------------------------------------------
+    const wall = (ts: readonly CallTiming[]): number => median(ts.map((t) => t.us));
+    const cpu = (ts: readonly CallTiming[]): number => median(ts.map((t) => t.cpuUs));
+    const spread = (ts: readonly CallTiming[]): string => {
+      const [lo, hi] = range(ts.map((t) => t.us));
+      return `${fmt(lo)}..${fmt(hi)}`;
+    };
     const flops = conv3dStepFlops();
-    const stadOverhead = median(stadUs.dispose);
-    const torchOverhead = median(torchUs.method);
-    const stadGflops = flops / median(stadSec) / 1e9;
-    const torchGflops = flops / median(torchSec) / 1e9;
+    const stadOverhead = wall(stadT.dispose);
+    const torchOverhead = wall(torchT.method);
+    const stadGflops = flops / median(stadSteps.seconds) / 1e9;
+    const torchGflops = flops / median(torchSteps.seconds) / 1e9;
+    const stadCpuSec = median(stadSteps.cpuSeconds);
+    const torchCpuSec = median(torchSteps.cpuSeconds);
 
-    const w = [44, 12, 20];
+    const w = [44, 10, 16, 10];
     const lines: string[] = [];
     lines.push(`Per-operator overhead: ${opts.iters.toLocaleString('en-US')} additions of ${OVERHEAD_NUMEL}-element float32 tensors, result freed each time; median of ${opts.rounds} interleaved rounds`);
-    lines.push(row(['', 'us/call', 'min..max'], w));
-    for (const v of STAD_ADD) {
-      const [lo, hi] = range(stadUs[v]);
-      lines.push(row([STAD_LABEL[v], fmt(median(stadUs[v])), `${fmt(lo)}..${fmt(hi)}`], w));
-    }
-    for (const v of TORCH_ADD) {
-      const [lo, hi] = range(torchUs[v]);
-      lines.push(row([TORCH_LABEL[v], fmt(median(torchUs[v])), `${fmt(lo)}..${fmt(hi)}`], w));
-    }
-    lines.push(row(['ratio stad dispose / torch a.add(b)', fmt(stadOverhead / torchOverhead), ''], w));
+    lines.push(row(['', 'us/call', 'wall min..max', 'CPU us'], w));
+    for (const v of STAD_ADD) lines.push(row([STAD_LABEL[v], fmt(wall(stadT[v])), spread(stadT[v]), fmt(cpu(stadT[v]))], w));
+    for (const v of TORCH_ADD) lines.push(row([TORCH_LABEL[v], fmt(wall(torchT[v])), spread(torchT[v]), fmt(cpu(torchT[v]))], w));
+    lines.push(row(['ratio stad dispose / torch a.add(b)', fmt(stadOverhead / torchOverhead), '', fmt(cpu(stadT.dispose) / cpu(torchT.method))], w));
     lines.push('');
-    lines.push('Where stad\'s raw path goes (median of 3, us/call):');
-    lines.push(row(['  native.isLive(h)   (bare Node-API call)', fmt(part('napiCall')), ''], w));
-    lines.push(row(['  native.add(ha, hb) (no free)', fmt(part('rawAdd')), ''], w));
-    lines.push(row(['  native.free(h)', fmt(part('rawFree')), ''], w));
-    lines.push(row(['  torch.tidy(() => {}) (empty scope)', fmt(part('emptyTidy')), ''], w));
+    lines.push("Where stad's raw path goes (wall, median of 3 blocks, us/call):");
+    lines.push(row(['  native.isLive(h)   (bare Node-API call)', fmt(part('napiCall')), '', ''], w));
+    lines.push(row(['  native.add(ha, hb) (no free)', fmt(part('rawAdd')), '', ''], w));
+    lines.push(row(['  native.free(h)', fmt(part('rawFree')), '', ''], w));
+    lines.push(row(['  torch.tidy(() => {}) (empty scope)', fmt(part('emptyTidy')), '', ''], w));
     lines.push('');
     lines.push(`conv3d forward+backward: input ${CONV_INPUT.join('x')}, weight ${CONV_WEIGHT.join('x')}, padding 1, ${fmt(flops / 1e9, 1)} GFLOP/step; ${opts.convRounds} interleaved rounds of ${opts.convReps} steps after ${opts.convWarmup} warm-up`);
-    lines.push(row(['', 'GFLOP/s', 's/step (min..max)'], w));
-    const [sLo, sHi] = range(stadSec);
-    const [tLo, tHi] = range(torchSec);
-    lines.push(row([`stad  (${stadThreads} threads)`, fmt(stadGflops, 1), `${fmt(median(stadSec))} (${fmt(sLo)}..${fmt(sHi)})`], w));
-    lines.push(row([`torch (${torchThreads} threads)`, fmt(torchGflops, 1), `${fmt(median(torchSec))} (${fmt(tLo)}..${fmt(tHi)})`], w));
-    lines.push(row(['ratio stad / torch throughput', fmt(stadGflops / torchGflops), ''], w));
+    lines.push(row(['', 'GFLOP/s', 's/step min..max', 'CPU s'], w));
+    const [sLo, sHi] = range(stadSteps.seconds);
+    const [tLo, tHi] = range(torchSteps.seconds);
+    lines.push(row([`stad  (${stadThreads} threads)`, fmt(stadGflops, 1), `${fmt(sLo)}..${fmt(sHi)}`, fmt(stadCpuSec)], w));
+    lines.push(row([`torch (${torchThreads} threads)`, fmt(torchGflops, 1), `${fmt(tLo)}..${fmt(tHi)}`, fmt(torchCpuSec)], w));
+    lines.push(row(['ratio stad / torch throughput', fmt(stadGflops / torchGflops), '', fmt(torchCpuSec / stadCpuSec)], w));
+    lines.push('(CPU: process CPU time, all threads; it leaves out time spent waiting for a core on a shared machine.)');
     console.log(lines.join('\n'));
 
     const round = (x: number, d = 4): number => Number(x.toFixed(d));
@@ -194,9 +201,12 @@ async function main(): Promise<void> {
         conv3dRatio: round(stadGflops / torchGflops),
         threads: { stad: stadThreads, torch: torchThreads },
         conv3dGflops: { stad: round(stadGflops, 2), torch: round(torchGflops, 2) },
+        overheadCpuUs: { stad: round(cpu(stadT.dispose)), torch: round(cpu(torchT.method)) },
+        overheadCpuRatio: round(cpu(stadT.dispose) / cpu(torchT.method)),
+        conv3dCpuRatio: round(torchCpuSec / stadCpuSec),
         overheadVariantsUs: {
-          stad: Object.fromEntries(STAD_ADD.map((v) => [v, round(median(stadUs[v]))])),
-          torch: Object.fromEntries(TORCH_ADD.map((v) => [v, round(median(torchUs[v]))])),
+          stad: Object.fromEntries(STAD_ADD.map((v) => [v, round(wall(stadT[v]))])),
+          torch: Object.fromEntries(TORCH_ADD.map((v) => [v, round(wall(torchT[v]))])),
         },
         rawBreakdownUs: {
           napiCall: round(part('napiCall')),
@@ -206,7 +216,7 @@ async function main(): Promise<void> {
         },
         iters: opts.iters,
         rounds: opts.rounds,
-        convSteps: stadSec.length,
+        convSteps: stadSteps.seconds.length,
         torchVersion: { stad: stadInfo.torchVersion, torch: peerInfo.torchVersion },
       }),
     );

@@ -7,6 +7,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { z } from 'zod';
+import type { CallTiming, StepTimes } from './cases.js';
 
 /** Debian's Python, which has python3-torch (a plain `python3` may be a pyenv Python without torch). */
 export const DEFAULT_PYTHON = '/usr/bin/python3';
@@ -41,8 +42,8 @@ export function ensureTorchPython(python: string, log: (line: string) => void): 
 const ErrorReply = z.object({ error: z.string() });
 const InfoReply = z.object({ torchVersion: z.string(), threads: z.number(), parallelInfo: z.string(), python: z.string() });
 const ThreadsReply = z.object({ threads: z.number() });
-const OverheadReply = z.object({ us: z.number() });
-const Conv3dReply = z.object({ seconds: z.array(z.number()) });
+const OverheadReply = z.object({ us: z.number(), cpuUs: z.number() });
+const Conv3dReply = z.object({ seconds: z.array(z.number()), cpuSeconds: z.array(z.number()) });
 
 export type PeerInfo = z.infer<typeof InfoReply>;
 /** How the Python loop adds: `a.add(b)` (the mirror of stad's `a.add(b)`), `a + b`, `torch.add(a, b)`. */
@@ -87,13 +88,13 @@ export class PythonPeer {
   }
 
   /** Microseconds per addition of two 4-element float32 tensors, over `iters` additions. */
-  async overheadUs(variant: PythonAddVariant, iters: number): Promise<number> {
-    return (await this.request({ cmd: 'overhead', variant, iters }, OverheadReply)).us;
+  overhead(variant: PythonAddVariant, iters: number): Promise<CallTiming> {
+    return this.request({ cmd: 'overhead', variant, iters }, OverheadReply);
   }
 
-  /** Seconds of each of `reps` conv3d forward+backward steps. */
-  async conv3dSeconds(reps: number): Promise<number[]> {
-    return (await this.request({ cmd: 'conv3d', reps }, Conv3dReply)).seconds;
+  /** Times of each of `reps` conv3d forward+backward steps. */
+  conv3d(reps: number): Promise<StepTimes> {
+    return this.request({ cmd: 'conv3d', reps }, Conv3dReply);
   }
 
   async close(): Promise<void> {

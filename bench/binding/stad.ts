@@ -5,7 +5,7 @@
  */
 import * as torch from '../../src/torch/index.js';
 import { native } from '../../src/torch/native.js';
-import { CONV_INPUT, CONV_PADDING, CONV_WEIGHT, OVERHEAD_NUMEL } from './cases.js';
+import { CONV_INPUT, CONV_PADDING, CONV_WEIGHT, OVERHEAD_NUMEL, type CallTiming, type StepTimes } from './cases.js';
 
 /**
  * How stad adds, freeing every result:
@@ -19,14 +19,21 @@ function nowUs(): number {
   return Number(process.hrtime.bigint()) / 1e3;
 }
 
+/** CPU time of the whole process (all threads, user + system), in microseconds. */
+function cpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
 /** The operands of the tiny addition; dispose when done. */
 export class TinyAdd {
   readonly a = torch.keep(torch.rand([OVERHEAD_NUMEL]));
   readonly b = torch.keep(torch.rand([OVERHEAD_NUMEL]));
 
   /** Microseconds per addition over `iters` additions (each result freed inside the loop). */
-  overheadUs(variant: StadAddVariant, iters: number): number {
+  overhead(variant: StadAddVariant, iters: number): CallTiming {
     const { a, b } = this;
+    const c0 = cpuUs();
     let t0: number;
     let t1: number;
     switch (variant) {
@@ -56,7 +63,8 @@ export class TinyAdd {
         break;
       }
     }
-    return (t1 - t0) / iters;
+    const c1 = cpuUs();
+    return { us: (t1 - t0) / iters, cpuUs: (c1 - c0) / iters };
   }
 
   dispose(): void {
@@ -132,15 +140,18 @@ export class Conv3dStep {
     this.w.grad = null;
   }
 
-  /** Seconds of each of `reps` steps. */
-  run(reps: number): number[] {
-    const seconds: number[] = [];
+  /** Wall-clock and process CPU seconds of each of `reps` steps. */
+  run(reps: number): StepTimes {
+    const out: StepTimes = { seconds: [], cpuSeconds: [] };
     for (let r = 0; r < reps; r++) {
+      const c0 = cpuUs();
       const t0 = nowUs();
       this.step();
-      seconds.push((nowUs() - t0) / 1e6);
+      const t1 = nowUs();
+      out.seconds.push((t1 - t0) / 1e6);
+      out.cpuSeconds.push((cpuUs() - c0) / 1e6);
     }
-    return seconds;
+    return out;
   }
 
   dispose(): void {
