@@ -202,6 +202,8 @@ async function main(): Promise<void> {
         threads: { stad: stadThreads, torch: torchThreads },
         conv3dGflops: { stad: round(stadGflops, 2), torch: round(torchGflops, 2) },
         overheadCpuUs: { stad: round(cpu(stadT.dispose)), torch: round(cpu(torchT.method)) },
+        // The fastest round of each side: on a shared machine the least disturbed estimate of the cost.
+        overheadMinUs: { stad: round(range(stadT.dispose.map((t) => t.us))[0]), torch: round(range(torchT.method.map((t) => t.us))[0]) },
         overheadCpuRatio: round(cpu(stadT.dispose) / cpu(torchT.method)),
         conv3dCpuRatio: round(torchCpuSec / stadCpuSec),
         overheadVariantsUs: {
