@@ -90,7 +90,14 @@ function row(cells: readonly string[], widths: readonly number[]): string {
 }
 
 async function main(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2));
+  let opts: Options;
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const here = dirname(fileURLToPath(import.meta.url));
   // Compiled to dist/bench/binding/; the Python script stays in the source tree.
   const script = join(here, '..', '..', '..', 'bench', 'binding', 'reference.py');
