@@ -8,7 +8,8 @@
  *
  *   npm run bench -- loader [--clips N] [--workers N] [--no-step]
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -18,6 +19,7 @@ import { samplesOfSplit } from '../../src/data/samples.js';
 import { ClipLoader, type ClipSample } from '../../src/data/loader.js';
 import { sampleClipFrames } from '../../src/data/clip.js';
 import { openSource } from '../../src/data/clip-job.js';
+import type { ImageFolderSource } from '../../src/data/frames.js';
 import { modelPreset } from '../../src/models/presets.js';
 
 const args = process.argv.slice(2);
@@ -38,23 +40,25 @@ async function ensureData(): Promise<void> {
   await generateSynthDataset({ out: dataDir, scale: 0.1, seed: 1, video: true });
 }
 
-/** ffmpeg alone: decode each clip's frame range from the same files at the same size, `parallel` at a time. */
+/**
+ * ffmpeg alone: one process per clip decodes exactly the clip's frame files (a concat list, repeats
+ * included) at the same size, `parallel` processes at a time — what a loader built on the ffmpeg CLI
+ * would cost.
+ */
 async function ffmpegAlone(samples: ClipSample[], clip: { clipLen: number; frameInterval: number }, size: { width: number; height: number }, parallel: number): Promise<number> {
+  const listDir = mkdtempSync(join(tmpdir(), 'stad-bench-loader-'));
   const jobs: string[][] = [];
-  for (const s of samples) {
+  for (const [k, s] of samples.entries()) {
     if (s.source.kind !== 'images') throw new Error('expected image-folder frames');
-    const range = await openSource(s.video, s.source).frameRange();
-    const frames = sampleClipFrames(s.keyframe, clip, range);
-    const first = Math.min(...frames);
-    const count = Math.max(...frames) - first + 1;
-    // The loader decodes every other frame of the range; ffmpeg's image2 demuxer reads a contiguous
-    // run, so select the same frames with a filter (decoding only those is what we compare with).
+    const src = openSource(s.video, s.source) as ImageFolderSource;
+    const frames = sampleClipFrames(s.keyframe, clip, await src.frameRange());
+    const list = join(listDir, `clip${k}.txt`);
+    writeFileSync(list, frames.map((f) => `file '${src.fileOf(f)}'\n`).join(''));
     jobs.push([
       '-v', 'error', '-nostdin', '-threads', '1',
-      '-start_number', String(first), '-i', join(s.source.dir, `${s.video}_%05d.jpg`),
-      '-frames:v', String(count),
-      '-vf', `select='not(mod(n\\,${clip.frameInterval}))',scale=${size.width}:${size.height}:flags=bilinear`,
-      '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-',
+      '-f', 'concat', '-safe', '0', '-i', list,
+      '-vf', `scale=${size.width}:${size.height}:flags=bilinear`,
+      '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-',
     ]);
   }
   const start = performance.now();
@@ -71,7 +75,9 @@ async function ffmpegAlone(samples: ClipSample[], clip: { clipLen: number; frame
     }
   };
   await Promise.all(Array.from({ length: parallel }, run));
-  return jobs.length / ((performance.now() - start) / 1000);
+  const rate = jobs.length / ((performance.now() - start) / 1000);
+  rmSync(listDir, { recursive: true, force: true });
+  return rate;
 }
 
 async function loaderRate(samples: ClipSample[], clip: { clipLen: number; frameInterval: number }, size: number, batchSize: number): Promise<number> {
