@@ -316,11 +316,12 @@ export class Tensor {
   /** this + alpha * other (other a tensor or a number). */
   add(other: Tensor | number, alpha?: number): Tensor {
     if (typeof other === 'number') return new Tensor(native.addScalar(this.h, alpha === undefined ? other : other * alpha));
-    return new Tensor(native.add(this.h, other.h, alpha));
+    // Two arguments when there is no alpha: the binding then skips decoding a third.
+    return new Tensor(alpha === undefined ? native.add(this.h, other.h) : native.add(this.h, other.h, alpha));
   }
   sub(other: Tensor | number, alpha?: number): Tensor {
     if (typeof other === 'number') return new Tensor(native.subScalar(this.h, alpha === undefined ? other : other * alpha));
-    return new Tensor(native.sub(this.h, other.h, alpha));
+    return new Tensor(alpha === undefined ? native.sub(this.h, other.h) : native.sub(this.h, other.h, alpha));
   }
   /** other - this */
   rsub(other: number): Tensor {
