@@ -26,6 +26,11 @@ export interface LateralOptions {
   speedRatio: number;
   /** Temporal kernel of the lateral convs (odd). */
   fusionKernel: number;
+  /**
+   * BatchNorm + ReLU after each lateral conv, as PySlowFast's FuseFastToSlow has (mmaction2's laterals
+   * are bare convs). Needed to load PySlowFast checkpoints, whose laterals carry BatchNorm statistics.
+   */
+  norm?: boolean;
 }
 
 export interface PathwayOptions {
@@ -52,7 +57,8 @@ export function subsampleTime(x: Tensor, rate: number): Tensor {
 
 function lateralConv(inChannels: number, l: LateralOptions): ConvModule {
   const k = l.fusionKernel;
-  return new ConvModule(inChannels, 2 * inChannels, [k, 1, 1], { stride: [l.speedRatio, 1, 1], padding: [(k - 1) / 2, 0, 0], norm: false, relu: false });
+  const norm = l.norm ?? false;
+  return new ConvModule(inChannels, 2 * inChannels, [k, 1, 1], { stride: [l.speedRatio, 1, 1], padding: [(k - 1) / 2, 0, 0], norm, relu: norm });
 }
 
 /** One ResNet3d pathway: stem conv, max pool, four stages, and (slow pathway) the lateral convs. */
@@ -116,6 +122,8 @@ export interface SlowFastOptions {
   /** 1/beta. */
   channelRatio: number;
   fusionKernel: number;
+  /** PySlowFast-style laterals (BatchNorm + ReLU after the conv); mmaction2's have none. */
+  lateralNorm: boolean;
   slowConv1Kernel: Triple;
   fastConv1Kernel: Triple;
   slowInflate: readonly boolean[];
@@ -133,6 +141,7 @@ export function slowFastOptions(o: Partial<SlowFastOptions> = {}): SlowFastOptio
     speedRatio: 4,
     channelRatio: 8,
     fusionKernel: 7,
+    lateralNorm: false,
     slowConv1Kernel: [1, 7, 7],
     fastConv1Kernel: [5, 7, 7],
     slowInflate: [false, false, true, true],
@@ -167,7 +176,7 @@ export class ResNet3dSlowFast extends Module implements Backbone {
     const common = { depth: o.depth, spatialStrides: o.spatialStrides, zeroInitResidual: o.zeroInitResidual };
     this.slowPath = this.registerModule(
       'slow_path',
-      new ResNet3dPathway({ ...common, baseChannels: o.baseChannels, conv1Kernel: o.slowConv1Kernel, inflate: o.slowInflate, lateral: { channelRatio: o.channelRatio, speedRatio: o.speedRatio, fusionKernel: o.fusionKernel } }),
+      new ResNet3dPathway({ ...common, baseChannels: o.baseChannels, conv1Kernel: o.slowConv1Kernel, inflate: o.slowInflate, lateral: { channelRatio: o.channelRatio, speedRatio: o.speedRatio, fusionKernel: o.fusionKernel, norm: o.lateralNorm } }),
     );
     this.fastPath = this.registerModule('fast_path', new ResNet3dPathway({ ...common, baseChannels: o.baseChannels / o.channelRatio, conv1Kernel: o.fastConv1Kernel, inflate: o.fastInflate }));
     this.outChannels = this.slowPath.outChannels + this.fastPath.outChannels;
