@@ -1,7 +1,9 @@
 // Module entry: registers every operator family and the process-level functions (threads, build info,
 // memory accounting, freeing handles).
 #include <napi.h>
-#include <torch/torch.h>
+#include <ATen/ATen.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
 #include <torch/version.h>
 
 #include <thread>

@@ -3,7 +3,7 @@
 // as integer handles, lists as arrays of numbers, optionals as undefined/null.
 #pragma once
 #include <napi.h>
-#include <torch/torch.h>
+#include <ATen/ATen.h>
 
 
 #include <string>

@@ -5,7 +5,7 @@
 // (`dispose`, `tidy` on the TypeScript side); freed slots are reused.
 #pragma once
 #include <napi.h>
-#include <torch/torch.h>
+#include <ATen/ATen.h>
 
 #include <cstdint>
 #include <vector>
