@@ -12,7 +12,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { sampleClipFrames, type ClipSpec } from './clip.js';
 import { runClipJob, openSource, type ClipJob, type FrameSourceSpec } from './clip-job.js';
-import { rngFor } from './rng.js';
+import { Rng } from './rng.js';
 import { epochOrder, repeatFactors } from './sampler.js';
 import type { Size } from './frames.js';
 import {
@@ -182,7 +182,7 @@ export class ClipLoader {
       throw new UserError(`video '${s.video}': keyframe ${s.keyframe} is outside its frames ${range.first}-${range.last}`);
     }
     const frames = sampleClipFrames(s.keyframe, this.o.clip, range);
-    const rng = rngFor(this.o.seed, epoch, position, index);
+    const rng = new Rng(this.o.seed, epoch, position, index);
     const plan = this.o.mode === 'train' ? planTrain(src, s.boxes, this.o.augmentation, rng) : planTest(src, this.o.testShortSide);
     const job: ClipJob = { video: s.video, source: s.source, frames, plan, norm: this.o.normalization };
     const data = this.o.numWorkers > 0 ? await (this.pool ??= new WorkerPool(this.o.numWorkers)).run(job) : await runClipJob(job);

@@ -5,7 +5,7 @@
  * the fraction of clips containing class c and t a threshold; fractional parts are rounded
  * stochastically each epoch so the expectation is exact.
  */
-import { rngFor, shuffle } from './rng.js';
+import { Rng } from './rng.js';
 
 /** Repeat factor of each clip, from the class ids present in it. */
 export function repeatFactors(clipClasses: readonly (readonly number[])[], threshold: number): number[] {
@@ -27,13 +27,13 @@ export interface SamplerOptions {
 
 /** Indices of the clips to visit in `epoch`, in order. */
 export function epochOrder(numClips: number, epoch: number, o: SamplerOptions): number[] {
-  const r = rngFor(o.seed, epoch, 0x5a3);
+  const r = new Rng(o.seed, epoch, 'epoch-order');
   const order: number[] = [];
   for (let i = 0; i < numClips; i++) {
     const f = o.repeat?.[i] ?? 1;
     const whole = Math.floor(f);
-    const times = whole + (r() < f - whole ? 1 : 0);
+    const times = whole + (r.chance(f - whole) ? 1 : 0);
     for (let k = 0; k < times; k++) order.push(i);
   }
-  return o.shuffle ? shuffle(r, order) : order;
+  return o.shuffle ? r.shuffle(order) : order;
 }

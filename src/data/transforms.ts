@@ -7,7 +7,7 @@
  * layout. Boxes are [x1, y1, x2, y2] in pixels.
  */
 import type { RGBFrame, Size } from './frames.js';
-import { type RNG, uniform, randInt } from './rng.js';
+import type { Rng } from './rng.js';
 
 export type Box = [number, number, number, number];
 
@@ -58,8 +58,8 @@ export function planTest(src: Size, shortSide: number): GeometryPlan {
 }
 
 /** Training geometry, random but reproducible from `rng`. `boxes` are in source pixels. */
-export function planTrain(src: Size, boxes: readonly Box[], aug: TrainAugmentation, rng: RNG): GeometryPlan {
-  const shortSide = randInt(rng, Math.round(aug.shortSideRange[0]), Math.round(aug.shortSideRange[1]));
+export function planTrain(src: Size, boxes: readonly Box[], aug: TrainAugmentation, rng: Rng): GeometryPlan {
+  const shortSide = rng.int(Math.round(aug.shortSideRange[0]), Math.round(aug.shortSideRange[1]));
   const resize = rescaleShortSide(src, shortSide);
   const cw = Math.min(aug.cropSize, resize.width);
   const ch = Math.min(aug.cropSize, resize.height);
@@ -68,12 +68,12 @@ export function planTrain(src: Size, boxes: readonly Box[], aug: TrainAugmentati
   const scaled = boxes.map((b) => [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy] as Box);
   let crop = { x: 0, y: 0, width: cw, height: ch };
   for (let t = 0; t < Math.max(1, aug.cropTries); t++) {
-    crop = { x: randInt(rng, 0, resize.width - cw), y: randInt(rng, 0, resize.height - ch), width: cw, height: ch };
+    crop = { x: rng.int(0, resize.width - cw), y: rng.int(0, resize.height - ch), width: cw, height: ch };
     if (scaled.every((b) => visibleFraction(b, crop) >= aug.minBoxVisible)) break;
   }
-  const flip = rng() < aug.flipRatio;
+  const flip = rng.chance(aug.flipRatio);
   const j = aug.colorJitter;
-  const jitter = j > 0 ? { brightness: uniform(rng, 1 - j, 1 + j), contrast: uniform(rng, 1 - j, 1 + j), saturation: uniform(rng, 1 - j, 1 + j) } : noJitter;
+  const jitter = j > 0 ? { brightness: rng.uniform(1 - j, 1 + j), contrast: rng.uniform(1 - j, 1 + j), saturation: rng.uniform(1 - j, 1 + j) } : noJitter;
   return { resize, crop, flip, jitter };
 }
 

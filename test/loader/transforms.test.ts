@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleClipFrames } from '../../src/data/clip.js';
 import { planTrain, planTest, transformBoxes, renderClip, rescaleShortSide, type Box, type GeometryPlan } from '../../src/data/transforms.js';
-import { rngFor } from '../../src/data/rng.js';
+import { Rng } from '../../src/data/rng.js';
 import { repeatFactors, epochOrder } from '../../src/data/sampler.js';
 import type { RGBFrame } from '../../src/data/frames.js';
 
@@ -45,7 +45,7 @@ test('boxes stay on the drawn rectangle through rescale, crop and flip', () => {
   const norm = { mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
   let flips = 0;
   for (let seed = 0; seed < 12; seed++) {
-    const plan = planTrain(src, [box], { shortSideRange: [90, 120], cropSize: 80, flipRatio: 0.5, colorJitter: 0, minBoxVisible: 1, cropTries: 50 }, rngFor(seed));
+    const plan = planTrain(src, [box], { shortSideRange: [90, 120], cropSize: 80, flipRatio: 0.5, colorJitter: 0, minBoxVisible: 1, cropTries: 50 }, new Rng(seed));
     if (plan.flip) flips++;
     const [moved] = transformBoxes([box], src, plan);
     assert.ok(moved, `box lost for seed ${seed}`);

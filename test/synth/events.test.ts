@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countEventLabels, distributeEvents, planEvents } from '../../src/data/synth/events.js';
-import { Rng } from '../../src/data/synth/prng.js';
+import { Rng } from '../../src/data/rng.js';
 import { SYNTH_CLASSES, targetCounts, type SynthClass } from '../../src/data/synth/reference.js';
 
 test('planned events add up to the requested counts exactly, odd and tiny budgets included', () => {

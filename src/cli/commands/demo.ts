@@ -25,7 +25,7 @@ export function registerDemo(program: Command): void {
         process.stdout.write(
           [
             `libtorch ${b.torchVersion} from ${b.torchSource}; CUDA ${b.cudaAvailable ? `available (${b.cudaDeviceCount} GPU)` : 'not available'}; ${b.numThreads} threads; oneDNN ${b.mkldnn ? 'on' : 'off'}`,
-            `trained a tiny 3D ConvNet on moving squares: loss ${r.firstLoss.toFixed(4)} -> ${r.lastLoss.toFixed(4)} in ${r.steps} steps (${r.seconds.toFixed(1)} s)`,
+            `trained a tiny 3D ConvNet on moving squares: loss ${r.firstLoss.toFixed(4)} (first step) -> ${r.lastLoss.toFixed(4)} (mean of the last 10) in ${r.steps} steps (${r.seconds.toFixed(1)} s)`,
             `held-out accuracy ${(100 * r.accuracy).toFixed(1)}% (chance 50%)`,
             `live tensors: ${r.liveTensorsBefore} after the first step, ${r.liveTensorsAfter} after the last`,
           ].join('\n') + '\n',

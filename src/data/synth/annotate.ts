@@ -3,7 +3,7 @@
  * the boxes a person detector would propose.
  */
 import type { Box } from './figure.js';
-import { Rng } from './prng.js';
+import { Rng } from '../rng.js';
 import { coveredBounds } from './raster.js';
 import type { SequenceScene } from './scene.js';
 import { figuresAt, strideFrames, visibleFraction } from './scene.js';

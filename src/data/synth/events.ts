@@ -10,7 +10,7 @@
  *   keyframe whose two boxes carry both labels ("4,6"), counted once for each class.
  * Events are drawn with random lengths until each class's budget is spent exactly.
  */
-import type { Rng } from './prng.js';
+import type { Rng } from '../rng.js';
 import { classOptionId, SYNTH_CLASSES, type SynthClass } from './reference.js';
 
 /** The labels (option ids, in order) of the two participants at one keyframe; [] is None. */

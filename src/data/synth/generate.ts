@@ -22,7 +22,7 @@ import type { ProgressCallback } from '../../util/progress.js';
 import { groundTruth, proposals, type KeyframeAnnotation, type ProposalBox } from './annotate.js';
 import { frameFileName, writeSequenceFrames, type FrameOutput } from './frames.js';
 import { buildScenes } from './plan.js';
-import { Rng } from './prng.js';
+import { Rng } from '../rng.js';
 import { ACTION_OPTIONS, SPLITS, SYNTH_CLASSES, targetCounts, type SplitName, type SynthClass } from './reference.js';
 import type { SequenceScene } from './scene.js';
 import type { WorkerMessage, WorkerRequest } from './worker.js';

@@ -12,7 +12,7 @@
  */
 import type { ArmPose, LegPose, Pose } from './figure.js';
 import { BODY } from './figure.js';
-import type { Rng } from './prng.js';
+import type { Rng } from '../rng.js';
 import type { SynthClass } from './reference.js';
 
 /** Per-figure habits, so that no two figures stand or walk quite alike. */

@@ -4,7 +4,7 @@
  * scale 1) and deterministic, so that worker threads can rebuild the same scenes from the options.
  */
 import { countEventLabels, distributeEvents, planEvents, type PlannedEvent } from './events.js';
-import { Rng } from './prng.js';
+import { Rng } from '../rng.js';
 import { SEQUENCES, SPLITS, SYNTH_CLASSES, targetCounts, type SplitName } from './reference.js';
 import { buildScene, type SceneGeometry, type SequenceScene } from './scene.js';
 

@@ -7,7 +7,7 @@
  * Buffers are `Uint8ClampedArray`s (RGB, row-major), so that arithmetic saturates at 0 and 255 for free.
  */
 import type { Capsule, Rgb } from './figure.js';
-import type { Rng } from './prng.js';
+import type { Rng } from '../rng.js';
 
 export interface Image {
   width: number;

@@ -2,7 +2,7 @@
  * Rendering the frames of a sequence: the static background, the figures far to near, then sensor
  * noise and a slight brightness flicker. Any frame can be rendered on its own.
  */
-import { Rng } from './prng.js';
+import { Rng } from '../rng.js';
 import { drawBackground, drawCapsule, newImage, SensorNoise, type Image } from './raster.js';
 import type { SequenceScene } from './scene.js';
 import { figuresAt } from './scene.js';

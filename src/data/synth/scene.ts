@@ -12,7 +12,7 @@ import { capsulesBox, figureCapsules } from './figure.js';
 import type { ActionScript, Style } from './motion.js';
 import { actionScript, chatScript, comboScript, gaitPhase, idlePose, ramp, randomStyle, walkPose } from './motion.js';
 import type { PlannedEvent } from './events.js';
-import { Rng } from './prng.js';
+import { Rng } from '../rng.js';
 import type { SplitName } from './reference.js';
 
 export interface SceneGeometry {

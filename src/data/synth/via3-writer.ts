@@ -5,7 +5,7 @@
  * drops it when saving). One file per extracted frame, one view per file; each box a rectangle
  * `[2, x, y, w, h]` in pixels with `z` = [] (an image, not a video time).
  */
-import type { Rng } from './prng.js';
+import type { Rng } from '../rng.js';
 
 /** Attribute types as VIA3 numbers them. */
 export const VIA3_TEXT = 1;
