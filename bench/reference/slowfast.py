@@ -178,10 +178,10 @@ class AVARoIHead(nn.Module):
 
 
 class Detector(nn.Module):
-    def __init__(self, arch="slowfast", depth=50, width=1.0, num_classes=81, fusion_kernel=7):
+    def __init__(self, arch="slowfast", depth=50, width=1.0, num_classes=81, fusion_kernel=7, channel_ratio=8):
         super().__init__()
         if arch == "slowfast":
-            self.backbone = ResNet3dSlowFast(depth, width, fusion_kernel=fusion_kernel)
+            self.backbone = ResNet3dSlowFast(depth, width, channel_ratio=channel_ratio, fusion_kernel=fusion_kernel)
             channels = sum(self.backbone.out_channels)
         else:
             self.backbone = ResNet3dSlowOnly(depth, width)
