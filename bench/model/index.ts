@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- model [--quick] [--threads N] [--r50-steps N] [--tiny-steps N] [--warmup N] [--size PX]`:
+ * `npm run bench -- model [--quick] [--threads N] [--r50-steps N] [--tiny-steps N] [--warmup N] [--size PX]
+ * [--reference-flag FLAG]...`:
  * one training step (forward, BCE-with-logits on random multi-hot targets without the background
  * column, backward, SGD with momentum 0.9 and weight decay 1e-5) of SlowFast R50 8x8x1 (batch 2,
  * 32x224x224, 2 RoIs per clip) and of the small CPU preset slowfast_r18_tiny (batch 2 at its own input,
@@ -10,7 +11,9 @@
  * (ABBA order: stad, torch, torch, stad, ...) after warm-up steps, and medians are reported, with the
  * process CPU seconds of each step beside the wall seconds. `--quick` runs the tiny preset only.
  *
- * Prints a table, then LAST one JSON line:
+ * `--reference-flag` passes a flag on to train_step.py (diagnostics: --relu-out-of-place, --channels-last).
+ *
+ * Prints a table, then LAST one JSON line (cpuRatio: PyTorch's median CPU seconds over stad's):
  *   {"bench":"model","ratio": stad/torch clips/s for R50,"stad":{"r50","tiny"},"torch":{...},"tinyRatio","threads"}
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -35,10 +38,12 @@ interface Options {
   size: number;
   batch: number;
   boxes: number;
+  /** Extra flags for train_step.py (diagnostics such as --relu-out-of-place or --channels-last). */
+  referenceFlags: string[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, threads: torch.getNumThreads(), r50Steps: 2, tinySteps: 6, warmup: 1, size: 224, batch: 2, boxes: 2 };
+  const o: Options = { quick: false, threads: torch.getNumThreads(), r50Steps: 2, tinySteps: 6, warmup: 1, size: 224, batch: 2, boxes: 2, referenceFlags: [] };
   const int = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer >= ${min}, got ${v}`);
@@ -54,6 +59,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--size') o.size = int(a, argv[++i], 32);
     else if (a === '--batch') o.batch = int(a, argv[++i], 1);
     else if (a === '--boxes') o.boxes = int(a, argv[++i], 1);
+    else if (a === '--reference-flag') o.referenceFlags.push(argv[++i] ?? '');
     else throw new Error(`unknown argument ${a} (see the comment at the top of bench/model/index.ts)`);
   }
   if (o.size % 16 !== 0) throw new Error(`--size must be a multiple of 16, got ${o.size}`);
@@ -82,7 +88,10 @@ function makeRois(batch: number, perClip: number, size: number): number[][] {
 
 interface StepTime {
   wall: number;
+  /** Process CPU seconds (user + system) of the step: less sensitive to other jobs than wall time. */
   cpu: number;
+  /** The system part (page faults of fresh allocations, thread wake-ups). */
+  sys: number;
 }
 
 /** The PyTorch side: train_step.py --serve, one step per request. */
@@ -130,7 +139,7 @@ class TorchSide {
   async step(): Promise<StepTime & { loss: number }> {
     this.child.stdin.write('step\n');
     const r = await this.next();
-    return { wall: Number(r.step_s), cpu: Number(r.cpu_s), loss: Number(r.loss) };
+    return { wall: Number(r.step_s), cpu: Number(r.cpu_s), sys: Number(r.sys_s), loss: Number(r.loss) };
   }
 
   close(): void {
@@ -170,7 +179,7 @@ class StadSide {
     });
     this.opt.step();
     const c = process.cpuUsage(c0);
-    return { wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (c.user + c.system) / 1e6, loss };
+    return { wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (c.user + c.system) / 1e6, sys: c.system / 1e6, loss };
   }
 
   dispose(): void {
@@ -220,14 +229,14 @@ async function runCase(name: string, preset: ModelPresetName, config: ModelConfi
   const rois = makeRois(o.batch, o.boxes, config.input.size);
   const shape = `${o.batch}x3x${config.input.frames}x${config.input.size}x${config.input.size}, ${rois.length} RoIs`;
   console.error(`[${name}] ${preset}: ${shape}; starting PyTorch (${python})`);
-  const py = new TorchSide(referenceArgs(config, o.batch, rois, o.threads));
+  const py = new TorchSide([...referenceArgs(config, o.batch, rois, o.threads), ...o.referenceFlags]);
   const stad = new StadSide(config, o.batch, rois);
   try {
     const info = await py.ready();
     if (info.parameters !== stad.parameters) throw new Error(`[${name}] not the same architecture: stad has ${stad.parameters} parameters, PyTorch ${info.parameters}`);
     if (info.threads !== o.threads) throw new Error(`[${name}] PyTorch runs ${info.threads} threads, stad ${o.threads}`);
     const log = (side: string, i: number, r: StepTime & { loss: number }, warm: boolean) =>
-      console.error(`[${name}] ${side} step ${i}${warm ? ' (warm-up)' : ''}: ${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU, loss ${r.loss.toFixed(4)}`);
+      console.error(`[${name}] ${side} step ${i}${warm ? ' (warm-up)' : ''}: ${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU (${r.sys.toFixed(2)} system), loss ${r.loss.toFixed(4)}`);
     for (let i = 1; i <= o.warmup; i++) {
       log('stad ', i, stad.step(), true);
       log('torch', i, await py.step(), true);
@@ -278,14 +287,15 @@ async function main(): Promise<void> {
     results.push(await runCase('r50', 'slowfast_r50_8x8x1', c, o, o.r50Steps));
   }
 
-  const rows = [['case', 'input', 'params', 'side', 'median step s', 'median CPU s', 'clips/s', 'stad/torch']];
+  const rows = [['case', 'input', 'params', 'side', 'median step s', 'median CPU s', 'of which system', 'clips/s', 'stad/torch']];
   for (const r of results) {
     const ratio = r.stadClipsPerS / r.torchClipsPerS;
-    rows.push([r.name, r.shape, String(r.parameters.stad), 'stad', median(r.stad.map((x) => x.wall)).toFixed(3), median(r.stad.map((x) => x.cpu)).toFixed(3), r.stadClipsPerS.toFixed(4), ratio.toFixed(3)]);
-    rows.push(['', '', String(r.parameters.torch), 'PyTorch', median(r.torch.map((x) => x.wall)).toFixed(3), median(r.torch.map((x) => x.cpu)).toFixed(3), r.torchClipsPerS.toFixed(4), '']);
+    rows.push([r.name, r.shape, String(r.parameters.stad), 'stad', median(r.stad.map((x) => x.wall)).toFixed(3), median(r.stad.map((x) => x.cpu)).toFixed(3), median(r.stad.map((x) => x.sys)).toFixed(3), r.stadClipsPerS.toFixed(4), ratio.toFixed(3)]);
+    rows.push(['', '', String(r.parameters.torch), 'PyTorch', median(r.torch.map((x) => x.wall)).toFixed(3), median(r.torch.map((x) => x.cpu)).toFixed(3), median(r.torch.map((x) => x.sys)).toFixed(3), r.torchClipsPerS.toFixed(4), '']);
   }
   const widths = rows[0]!.map((_, j) => Math.max(...rows.map((row) => row[j]!.length)));
   for (const row of rows) console.log(row.map((c, j) => (j >= 4 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  '));
+  if (o.referenceFlags.length) console.log(`PyTorch side run with ${o.referenceFlags.join(' ')}`);
   console.log(`threads: ${o.threads} (both sides); steps per side: ${results.map((r) => `${r.name} ${r.stad.length}`).join(', ')} after ${o.warmup} warm-up; step times in order:`);
   for (const r of results) {
     console.log(`  ${r.name} stad  ${r.stad.map((x) => x.wall.toFixed(2)).join(', ')}`);

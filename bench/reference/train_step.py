@@ -12,7 +12,7 @@ Inputs, boxes and targets are seeded; the timed steps follow `--warmup` untimed 
 
 `--serve` is how bench/model interleaves this with stad's step in one run: the model is built once, a
 JSON line {"ready": true, "parameters": ...} goes to stdout, then every line "step" read from stdin runs
-one step and answers {"step_s": wall seconds, "cpu_s": process CPU seconds, "loss": ...}; end of input
+one step and answers {"step_s": wall seconds, "cpu_s": process CPU seconds, "sys_s": the system part of them, "loss": ...}; end of input
 (or "quit") exits. `--rois` takes the boxes as JSON [[batchIndex, x1, y1, x2, y2], ...] so that both
 sides classify the same boxes.
 """
@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import slowfast  # noqa: E402
 from slowfast import Detector, parameter_count  # noqa: E402
 
 
@@ -46,12 +47,14 @@ def main():
     ap.add_argument("--steps", type=int, default=2)
     ap.add_argument("--channels-last", action="store_true", help="use torch.channels_last_3d for inputs and weights")
     ap.add_argument("--rois", help="the boxes as JSON [[batchIndex, x1, y1, x2, y2], ...] (default: --boxes random ones per clip)")
+    ap.add_argument("--relu-out-of-place", action="store_true", help="ReLU out of place (as stad must without relu_), to measure what in-place saves")
     ap.add_argument("--serve", action="store_true", help="build once, then run one step per 'step' line on stdin (see above)")
     args = ap.parse_args()
     if args.threads < 1 or args.steps < 1 or args.batch < 1 or args.size < 16 or args.size % 16 != 0:
         ap.error("need threads >= 1, steps >= 1, batch >= 1 and a size that is a multiple of 16")
 
     torch.set_num_threads(args.threads)
+    slowfast.INPLACE_RELU = not args.relu_out_of_place
     torch.manual_seed(0)
     model = Detector(args.arch, args.depth, args.width, args.classes, fusion_kernel=args.fusion_kernel, channel_ratio=args.channel_ratio)
     model.train()
@@ -112,6 +115,7 @@ def main():
                 "size": args.size,
                 "boxes_per_clip": args.boxes,
                 "channels_last": args.channels_last,
+                "relu_in_place": not args.relu_out_of_place,
                 "parameters": parameter_count(model),
                 "torch": torch.__version__,
             }
@@ -128,9 +132,9 @@ def serve(step, parameters):
         if cmd != "step":
             print(json.dumps({"error": f"unknown command {cmd!r}"}), flush=True)
             continue
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0, s0 = time.perf_counter(), time.process_time(), os.times().system
         loss = step()
-        print(json.dumps({"step_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "loss": loss}), flush=True)
+        print(json.dumps({"step_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "sys_s": os.times().system - s0, "loss": loss}), flush=True)
 
 
 if __name__ == "__main__":
