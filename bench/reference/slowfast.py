@@ -28,6 +28,11 @@ import torch.nn.functional as F
 from torchvision.ops import roi_align
 
 
+# ReLUs in place, as mmcv's ConvModule and the residual sum do. train_step.py --relu-out-of-place turns
+# this off to measure what in-place ReLU is worth (stad's binding has no relu_ yet).
+INPLACE_RELU = True
+
+
 class ConvModule(nn.Module):
     """conv -> (bn) -> (relu), attributes `conv` and `bn` as in mmcv's ConvModule."""
 
@@ -42,7 +47,7 @@ class ConvModule(nn.Module):
         x = self.conv(x)
         if hasattr(self, "bn"):
             x = self.bn(x)
-        return F.relu(x, inplace=True) if self.act else x
+        return F.relu(x, inplace=INPLACE_RELU) if self.act else x
 
 
 class Bottleneck3d(nn.Module):
@@ -59,7 +64,7 @@ class Bottleneck3d(nn.Module):
 
     def forward(self, x):
         identity = x if self.downsample is None else self.downsample(x)
-        return F.relu(self.conv3(self.conv2(self.conv1(x))) + identity, inplace=True)
+        return F.relu(self.conv3(self.conv2(self.conv1(x))) + identity, inplace=INPLACE_RELU)
 
 
 class BasicBlock3d(nn.Module):
@@ -74,7 +79,7 @@ class BasicBlock3d(nn.Module):
 
     def forward(self, x):
         identity = x if self.downsample is None else self.downsample(x)
-        return F.relu(self.conv2(self.conv1(x)) + identity, inplace=True)
+        return F.relu(self.conv2(self.conv1(x)) + identity, inplace=INPLACE_RELU)
 
 
 STAGES = {18: (BasicBlock3d, (2, 2, 2, 2)), 50: (Bottleneck3d, (3, 4, 6, 3)), 101: (Bottleneck3d, (3, 4, 23, 3))}
@@ -178,10 +183,10 @@ class AVARoIHead(nn.Module):
 
 
 class Detector(nn.Module):
-    def __init__(self, arch="slowfast", depth=50, width=1.0, num_classes=81, fusion_kernel=7):
+    def __init__(self, arch="slowfast", depth=50, width=1.0, num_classes=81, fusion_kernel=7, channel_ratio=8):
         super().__init__()
         if arch == "slowfast":
-            self.backbone = ResNet3dSlowFast(depth, width, fusion_kernel=fusion_kernel)
+            self.backbone = ResNet3dSlowFast(depth, width, channel_ratio=channel_ratio, fusion_kernel=fusion_kernel)
             channels = sum(self.backbone.out_channels)
         else:
             self.backbone = ResNet3dSlowOnly(depth, width)

@@ -9,6 +9,12 @@ The model benchmark (bench/model) runs this beside stad's own step and reports t
 Prints progress to stderr and ONE JSON line to stdout:
     {"clips_per_s": ..., "step_s": [...], "threads": N, "arch": ..., "batch": ..., "frames": ..., "size": ..., ...}
 Inputs, boxes and targets are seeded; the timed steps follow `--warmup` untimed ones.
+
+`--serve` is how bench/model interleaves this with stad's step in one run: the model is built once, a
+JSON line {"ready": true, "parameters": ...} goes to stdout, then every line "step" read from stdin runs
+one step and answers {"step_s": wall seconds, "cpu_s": process CPU seconds, "sys_s": the system part of them, "loss": ...}; end of input
+(or "quit") exits. `--rois` takes the boxes as JSON [[batchIndex, x1, y1, x2, y2], ...] so that both
+sides classify the same boxes.
 """
 import argparse
 import json
@@ -20,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import slowfast  # noqa: E402
 from slowfast import Detector, parameter_count  # noqa: E402
 
 
@@ -30,6 +37,8 @@ def main():
     ap.add_argument("--depth", type=int, default=50)
     ap.add_argument("--width", type=float, default=1.0)
     ap.add_argument("--classes", type=int, default=81)
+    ap.add_argument("--channel-ratio", type=int, default=8, help="1/beta: slow channels over fast channels")
+    ap.add_argument("--fusion-kernel", type=int, default=7, help="temporal kernel of the lateral convs")
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--frames", type=int, default=32)
     ap.add_argument("--size", type=int, default=224)
@@ -37,13 +46,17 @@ def main():
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--steps", type=int, default=2)
     ap.add_argument("--channels-last", action="store_true", help="use torch.channels_last_3d for inputs and weights")
+    ap.add_argument("--rois", help="the boxes as JSON [[batchIndex, x1, y1, x2, y2], ...] (default: --boxes random ones per clip)")
+    ap.add_argument("--relu-out-of-place", action="store_true", help="ReLU out of place (as stad must without relu_), to measure what in-place saves")
+    ap.add_argument("--serve", action="store_true", help="build once, then run one step per 'step' line on stdin (see above)")
     args = ap.parse_args()
-    if args.threads < 1 or args.steps < 1 or args.batch < 1 or args.size < 32 or args.size % 32 != 0:
-        ap.error("need threads >= 1, steps >= 1, batch >= 1 and a size that is a multiple of 32")
+    if args.threads < 1 or args.steps < 1 or args.batch < 1 or args.size < 16 or args.size % 16 != 0:
+        ap.error("need threads >= 1, steps >= 1, batch >= 1 and a size that is a multiple of 16")
 
     torch.set_num_threads(args.threads)
+    slowfast.INPLACE_RELU = not args.relu_out_of_place
     torch.manual_seed(0)
-    model = Detector(args.arch, args.depth, args.width, args.classes)
+    model = Detector(args.arch, args.depth, args.width, args.classes, fusion_kernel=args.fusion_kernel, channel_ratio=args.channel_ratio)
     model.train()
     fmt = torch.channels_last_3d if args.channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
@@ -58,7 +71,9 @@ def main():
             x1, y1 = torch.rand(2, generator=g) * args.size * 0.5
             w, h = (torch.rand(2, generator=g) * 0.4 + 0.1) * args.size
             rois.append([b, float(x1), float(y1), float(x1 + w), float(y1 + h)])
-    rois = torch.tensor(rois)
+    if args.rois:
+        rois = json.loads(args.rois)
+    rois = torch.tensor(rois, dtype=torch.float32)
     targets = (torch.rand(len(rois), args.classes - 1, generator=g) < 0.2).float()
 
     def step():
@@ -68,6 +83,10 @@ def main():
         loss.backward()
         opt.step()
         return float(loss)
+
+    if args.serve:
+        serve(step, parameter_count(model))
+        return
 
     times = []
     for i in range(args.warmup + args.steps):
@@ -96,11 +115,26 @@ def main():
                 "size": args.size,
                 "boxes_per_clip": args.boxes,
                 "channels_last": args.channels_last,
+                "relu_in_place": not args.relu_out_of_place,
                 "parameters": parameter_count(model),
                 "torch": torch.__version__,
             }
         )
     )
+
+
+def serve(step, parameters):
+    print(json.dumps({"ready": True, "parameters": parameters, "threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == "quit":
+            break
+        if cmd != "step":
+            print(json.dumps({"error": f"unknown command {cmd!r}"}), flush=True)
+            continue
+        t0, c0, s0 = time.perf_counter(), time.process_time(), os.times().system
+        loss = step()
+        print(json.dumps({"step_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "sys_s": os.times().system - s0, "loss": loss}), flush=True)
 
 
 if __name__ == "__main__":

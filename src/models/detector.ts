@@ -27,7 +27,10 @@ export class ActionDetector extends Module {
 
   /** clips [N, 3, T, H, W], rois [K, 5] (batchIndex, x1, y1, x2, y2 in input pixels) -> logits [K, numClasses] */
   forward(clips: Tensor, rois: Tensor): Tensor {
-    return this.roiHead.forward(this.backbone.features(clips), rois);
+    const features = this.backbone.features(clips);
+    const logits = this.roiHead.forward(features, rois);
+    for (const f of features) if (f !== clips) f.dispose(); // consumed: free them now, not at the end of the step
+    return logits;
   }
 
   /** Scores in [0, 1] for every class of every box: sigmoid of the logits, without autograd. Call eval() first. */

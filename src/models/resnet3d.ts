@@ -10,6 +10,28 @@
 import type { Tensor } from '../torch/index.js';
 import { Module, Conv3d, BatchNorm3d, Sequential, init, type TensorModule } from '../nn/index.js';
 
+/**
+ * Frees the handle of an intermediate result now instead of when the enclosing `tidy` ends, unless it
+ * is `input` (a tensor the caller owns, which some steps may hand back unchanged). Autograd holds its
+ * own reference to whatever backward needs, so this only lets go of memory nothing uses any more, as
+ * PyTorch does when an intermediate loses its last reference: without it every activation of a step
+ * would stay alive until the end of the step, through the whole backward pass.
+ */
+export function releaseIntermediate(t: Tensor, input?: Tensor): void {
+  if (t !== input) t.dispose();
+}
+
+/** Runs the blocks of a stage (a Sequential of one-tensor modules), freeing each block's output once the next has consumed it. */
+export function forwardStage(stage: Sequential, x: Tensor): Tensor {
+  let y = x;
+  for (let i = 0; i < stage.length; i++) {
+    const next = stage.at(i).forward(y);
+    releaseIntermediate(y, x);
+    y = next;
+  }
+  return y;
+}
+
 export type Triple = readonly [number, number, number];
 
 export interface ConvModuleOptions {
@@ -37,8 +59,15 @@ export class ConvModule extends Module {
   /** [N, C_in, T, H, W] -> [N, C_out, T', H', W'] */
   forward(x: Tensor): Tensor {
     let y = this.conv.forward(x);
-    if (this.bn) y = this.bn.forward(y);
-    return this.withRelu ? y.relu() : y;
+    if (this.bn) {
+      const n = this.bn.forward(y);
+      y.dispose(); // BatchNorm's backward keeps its input through autograd
+      y = n;
+    }
+    if (!this.withRelu) return y;
+    const r = y.relu(); // relu's backward needs only its output: the pre-activation can go now
+    y.dispose();
+    return r;
   }
 }
 
@@ -86,10 +115,12 @@ export class Bottleneck3d extends Module implements ResidualBlock {
 
   /** [N, C_in, T, H, W] -> [N, 4 * planes, T, H / s, W / s] */
   forward(x: Tensor): Tensor {
-    const body = this.conv3.forward(this.conv2.forward(this.conv1.forward(x)));
-    const shortcut = this.downsample ? this.downsample.forward(x) : x;
-    // in place (out += identity): a BatchNorm's backward does not need its output, and one buffer fewer per block
-    return body.add_(shortcut).relu();
+    const a = this.conv1.forward(x);
+    const b = this.conv2.forward(a);
+    a.dispose();
+    const body = this.conv3.forward(b);
+    b.dispose();
+    return residualRelu(body, this.downsample, x);
   }
 }
 
@@ -116,10 +147,22 @@ export class BasicBlock3d extends Module implements ResidualBlock {
 
   /** [N, C_in, T, H, W] -> [N, planes, T, H / s, W / s] */
   forward(x: Tensor): Tensor {
-    const body = this.conv2.forward(this.conv1.forward(x));
-    const shortcut = this.downsample ? this.downsample.forward(x) : x;
-    return body.add_(shortcut).relu(); // in place, as in Bottleneck3d
+    const a = this.conv1.forward(x);
+    const body = this.conv2.forward(a);
+    a.dispose();
+    return residualRelu(body, this.downsample, x);
   }
+}
+
+/** relu(body + shortcut(x)), body being the block's own intermediate (consumed). */
+function residualRelu(body: Tensor, downsample: ConvModule | null, x: Tensor): Tensor {
+  const shortcut = downsample ? downsample.forward(x) : x;
+  // in place (out += identity): a BatchNorm's backward does not need its output, and one buffer fewer per block
+  body.add_(shortcut);
+  releaseIntermediate(shortcut, x);
+  const out = body.relu();
+  body.dispose();
+  return out;
 }
 
 export type ResNetDepth = 18 | 50 | 101;

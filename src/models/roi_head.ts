@@ -41,7 +41,10 @@ export class SingleRoIExtractor3D extends Module {
     const o = this.options;
     const pooled = features.map((f) => (o.temporalPool === 'avg' ? f.mean(2) : f.max(2, false).values)); // [N, C_i, h, w]
     const map = pooled.length === 1 ? pooled[0]! : cat(pooled, 1); // [N, C, h, w]
-    return roiAlign(map, rois, { outputSize: o.outputSize, spatialScale: 1 / o.featureStride, samplingRatio: o.samplingRatio > 0 ? o.samplingRatio : -1, aligned: true });
+    if (map !== pooled[0]) for (const p of pooled) p.dispose(); // consumed: free them now, not at the end of the step
+    const out = roiAlign(map, rois, { outputSize: o.outputSize, spatialScale: 1 / o.featureStride, samplingRatio: o.samplingRatio > 0 ? o.samplingRatio : -1, aligned: true });
+    map.dispose();
+    return out;
   }
 }
 
@@ -73,10 +76,17 @@ export class BBoxHeadAVA extends Module {
 
   /** RoI features [K, C, s, s] -> logits [K, numClasses] */
   forward(roiFeatures: Tensor): Tensor {
-    let x = this.dropout.forward(roiFeatures); // dropout before the pool, as mmaction2 (dropout_before_pool)
-    x = x.adaptiveMaxPool2d(1).flatten(1); // [K, C]
+    const dropped = this.dropout.forward(roiFeatures); // dropout before the pool, as mmaction2 (dropout_before_pool)
+    const pooled = dropped.adaptiveMaxPool2d(1);
+    if (dropped !== roiFeatures) dropped.dispose(); // consumed (autograd keeps what it needs): free it now
+    const x = pooled.flatten(1); // [K, C]
+    pooled.dispose();
     const logits = this.fcCls.forward(x); // [K, numClasses]
-    return this.logitBn ? this.logitBn.forward(logits) : logits;
+    x.dispose();
+    if (!this.logitBn) return logits;
+    const normed = this.logitBn.forward(logits);
+    logits.dispose();
+    return normed;
   }
 }
 
@@ -97,6 +107,9 @@ export class AVARoIHead extends Module {
   /** features: the backbone's pathways; rois [K, 5] -> logits [K, numClasses] */
   forward(features: readonly Tensor[], rois: Tensor): Tensor {
     if (rois.ndim !== 2 || rois.shape[1] !== 5) throw new RangeError(`rois must be [K, 5] (batchIndex, x1, y1, x2, y2), got [${rois.shape.join(', ')}]`);
-    return this.bboxHead.forward(this.bboxRoiExtractor.forward(features, rois));
+    const roiFeatures = this.bboxRoiExtractor.forward(features, rois);
+    const logits = this.bboxHead.forward(roiFeatures);
+    roiFeatures.dispose();
+    return logits;
   }
 }

@@ -16,7 +16,7 @@
 import type { Tensor } from '../torch/index.js';
 import { cat } from '../torch/index.js';
 import { Module, MaxPool3d, Sequential } from '../nn/index.js';
-import { ConvModule, RESNET_ARCH, makeResLayer, initResNet3d, type ResNetDepth, type Triple } from './resnet3d.js';
+import { ConvModule, RESNET_ARCH, makeResLayer, initResNet3d, forwardStage, releaseIntermediate, type ResNetDepth, type Triple } from './resnet3d.js';
 
 /** Fast-to-slow fusion into a pathway. */
 export interface LateralOptions {
@@ -107,7 +107,10 @@ export class ResNet3dPathway extends Module {
 
   /** Stem: [N, 3, T, H, W] -> [N, baseChannels, T, H/4, W/4] */
   stem(x: Tensor): Tensor {
-    return this.maxpool.forward(this.conv1.forward(x));
+    const c = this.conv1.forward(x);
+    const y = this.maxpool.forward(c);
+    c.dispose();
+    return y;
   }
 }
 
@@ -190,13 +193,32 @@ export class ResNet3dSlowFast extends Module implements Backbone {
    */
   forward(x: Tensor): { slow: Tensor; fast: Tensor } {
     const o = this.options;
-    let slow = this.slowPath.stem(subsampleTime(x, o.resampleRate)); // [N, base, T/tau, H/4, W/4]
-    let fast = this.fastPath.stem(subsampleTime(x, o.resampleRate / o.speedRatio)); // [N, base/beta, alpha*T/tau, H/4, W/4]
-    slow = cat([slow, this.slowPath.conv1Lateral!.forward(fast)], 1); // [N, base + 2*base/beta, T/tau, ...]
+    // Intermediates are released as soon as they are consumed (see releaseIntermediate).
+    const stem = (p: ResNet3dPathway, rate: number) => {
+      const sub = subsampleTime(x, rate);
+      const y = p.stem(sub);
+      releaseIntermediate(sub, x);
+      return y;
+    };
+    const fuse = (slow: Tensor, lateral: ConvModule, fast: Tensor) => {
+      const l = lateral.forward(fast);
+      const y = cat([slow, l], 1);
+      slow.dispose();
+      l.dispose();
+      return y;
+    };
+    const stage = (layer: Sequential, t: Tensor) => {
+      const y = forwardStage(layer, t);
+      releaseIntermediate(t, y);
+      return y;
+    };
+    let slow = stem(this.slowPath, o.resampleRate); // [N, base, T/tau, H/4, W/4]
+    let fast = stem(this.fastPath, o.resampleRate / o.speedRatio); // [N, base/beta, alpha*T/tau, H/4, W/4]
+    slow = fuse(slow, this.slowPath.conv1Lateral!, fast); // [N, base + 2*base/beta, T/tau, ...]
     for (let i = 0; i < 4; i++) {
-      slow = this.slowPath.layers[i]!.forward(slow);
-      fast = this.fastPath.layers[i]!.forward(fast);
-      if (i < 3) slow = cat([slow, this.slowPath.laterals[i]!.forward(fast)], 1); // no fusion after res5
+      slow = stage(this.slowPath.layers[i]!, slow);
+      fast = stage(this.fastPath.layers[i]!, fast);
+      if (i < 3) slow = fuse(slow, this.slowPath.laterals[i]!, fast); // no fusion after res5
     }
     return { slow, fast };
   }
@@ -248,8 +270,14 @@ export class ResNet3dSlowOnly extends ResNet3dPathway implements Backbone {
 
   /** x [N, 3, T, H, W] -> [N, 32 * base, T / resampleRate, H/16, W/16] (R50: 2048 channels) */
   forward(x: Tensor): Tensor {
-    let y = this.stem(subsampleTime(x, this.resampleRate));
-    for (const layer of this.layers) y = layer.forward(y);
+    const sub = subsampleTime(x, this.resampleRate);
+    let y = this.stem(sub);
+    releaseIntermediate(sub, x);
+    for (const layer of this.layers) {
+      const next = forwardStage(layer, y);
+      releaseIntermediate(y, next);
+      y = next;
+    }
     return y;
   }
 

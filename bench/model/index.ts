@@ -1,0 +1,327 @@
+/**
+ * `npm run bench -- model [--quick] [--threads N] [--r50-steps N] [--tiny-steps N] [--warmup N] [--size PX]
+ * [--reference-flag FLAG]...`:
+ * one training step (forward, BCE-with-logits on random multi-hot targets without the background
+ * column, backward, SGD with momentum 0.9 and weight decay 1e-5) of SlowFast R50 8x8x1 (batch 2,
+ * 32x224x224, 2 RoIs per clip) and of the small CPU preset slowfast_r18_tiny (batch 2 at its own input,
+ * 16x112x112), in stad and in PyTorch (bench/reference/train_step.py --serve, run with Debian's
+ * /usr/bin/python3: the same libtorch), with the same thread count and the same boxes.
+ *
+ * The machine is shared and noisy, so the two sides run in the same run, interleaved step by step
+ * (ABBA order: stad, torch, torch, stad, ...) after warm-up steps, and medians are reported, with the
+ * process CPU seconds of each step beside the wall seconds. `--quick` runs the tiny preset only.
+ *
+ * `--reference-flag` passes a flag on to train_step.py (diagnostics: --relu-out-of-place, --channels-last).
+ *
+ * Prints a table, then LAST one JSON line (cpuRatio: PyTorch's median CPU seconds over stad's):
+ *   {"bench":"model","ratio": stad/torch clips/s for R50,"stad":{"r50","tiny"},"torch":{...},"tinyRatio","threads"}
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as torch from '../../src/torch/index.js';
+import { SGD } from '../../src/nn/index.js';
+import { buildDetector, modelPreset, type ActionDetector, type ModelConfig, type ModelPresetName } from '../../src/models/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..', '..');
+const referenceScript = resolve(repoRoot, 'bench', 'reference', 'train_step.py');
+const python = process.env.STAD_BENCH_PYTHON ?? '/usr/bin/python3';
+
+interface Options {
+  quick: boolean;
+  threads: number;
+  r50Steps: number;
+  tinySteps: number;
+  warmup: number;
+  size: number;
+  batch: number;
+  boxes: number;
+  /** Extra flags for train_step.py (diagnostics such as --relu-out-of-place or --channels-last). */
+  referenceFlags: string[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { quick: false, threads: torch.getNumThreads(), r50Steps: 2, tinySteps: 6, warmup: 1, size: 224, batch: 2, boxes: 2, referenceFlags: [] };
+  const int = (name: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer >= ${min}, got ${v}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') o.quick = true;
+    else if (a === '--threads') o.threads = int(a, argv[++i], 1);
+    else if (a === '--r50-steps') o.r50Steps = int(a, argv[++i], 1);
+    else if (a === '--tiny-steps') o.tinySteps = int(a, argv[++i], 1);
+    else if (a === '--warmup') o.warmup = int(a, argv[++i], 0);
+    else if (a === '--size') o.size = int(a, argv[++i], 32);
+    else if (a === '--batch') o.batch = int(a, argv[++i], 1);
+    else if (a === '--boxes') o.boxes = int(a, argv[++i], 1);
+    else if (a === '--reference-flag') o.referenceFlags.push(argv[++i] ?? '');
+    else throw new Error(`unknown argument ${a} (see the comment at the top of bench/model/index.ts)`);
+  }
+  if (o.size % 16 !== 0) throw new Error(`--size must be a multiple of 16, got ${o.size}`);
+  return o;
+}
+
+/** Deterministic boxes, the same for both sides: [batchIndex, x1, y1, x2, y2] in input pixels. */
+function makeRois(batch: number, perClip: number, size: number): number[][] {
+  let a = 12345;
+  const rand = () => {
+    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+    return a / 4294967296;
+  };
+  const rois: number[][] = [];
+  for (let b = 0; b < batch; b++) {
+    for (let k = 0; k < perClip; k++) {
+      const x1 = rand() * size * 0.5;
+      const y1 = rand() * size * 0.5;
+      const w = (rand() * 0.4 + 0.1) * size;
+      const h = (rand() * 0.4 + 0.1) * size;
+      rois.push([b, x1, y1, x1 + w, y1 + h].map((v) => Math.round(v * 100) / 100));
+    }
+  }
+  return rois;
+}
+
+interface StepTime {
+  wall: number;
+  /** Process CPU seconds (user + system) of the step: less sensitive to other jobs than wall time. */
+  cpu: number;
+  /** The system part (page faults of fresh allocations, thread wake-ups). */
+  sys: number;
+}
+
+/** The PyTorch side: train_step.py --serve, one step per request. */
+class TorchSide {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: Interface;
+  private readonly pending: ((line: string) => void)[] = [];
+  private readonly buffered: string[] = [];
+  private stderr = '';
+
+  constructor(args: string[]) {
+    this.child = spawn(python, [referenceScript, '--serve', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
+    this.lines = createInterface({ input: this.child.stdout });
+    this.lines.on('line', (l) => {
+      const w = this.pending.shift();
+      if (w) w(l);
+      else this.buffered.push(l);
+    });
+    this.child.on('exit', (code) => {
+      for (const w of this.pending.splice(0)) w(JSON.stringify({ error: `${python} ${referenceScript} exited with ${code}: ${this.stderr.trim()}` }));
+    });
+  }
+
+  private next(): Promise<Record<string, unknown>> {
+    return new Promise((res, rej) => {
+      const take = (l: string) => {
+        const v = JSON.parse(l) as Record<string, unknown>;
+        if (typeof v.error === 'string') rej(new Error(v.error));
+        else res(v);
+      };
+      const b = this.buffered.shift();
+      if (b !== undefined) take(b);
+      else this.pending.push(take);
+    });
+  }
+
+  async ready(): Promise<{ parameters: number; threads: number; torch: string }> {
+    const r = await this.next();
+    return { parameters: Number(r.parameters), threads: Number(r.threads), torch: String(r.torch) };
+  }
+
+  async step(): Promise<StepTime & { loss: number }> {
+    this.child.stdin.write('step\n');
+    const r = await this.next();
+    return { wall: Number(r.step_s), cpu: Number(r.cpu_s), sys: Number(r.sys_s), loss: Number(r.loss) };
+  }
+
+  close(): void {
+    this.child.stdin.end('quit\n');
+  }
+}
+
+/** The stad side: the detector, SGD, and fixed inputs, kept for the whole measurement. */
+class StadSide {
+  private readonly det: ActionDetector;
+  private readonly opt: SGD;
+  private readonly clips: torch.Tensor;
+  private readonly rois: torch.Tensor;
+  private readonly targets: torch.Tensor;
+  readonly parameters: number;
+
+  constructor(config: ModelConfig, batch: number, rois: number[][]) {
+    torch.manualSeed(0);
+    this.det = buildDetector(config).train();
+    this.parameters = this.det.numParameters();
+    this.opt = new SGD(this.det.parameters(), { lr: 0.1, momentum: 0.9, weightDecay: 1e-5 });
+    const { frames, size } = config.input;
+    this.clips = torch.keep(torch.randn([batch, 3, frames, size, size]));
+    this.rois = torch.keep(torch.tensor(new Float32Array(rois.flat()), { shape: [rois.length, 5] }));
+    this.targets = torch.keep(torch.tidy(() => torch.rand([rois.length, config.head.numClasses - 1]).lt(0.2).float()));
+  }
+
+  step(): StepTime & { loss: number } {
+    const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
+    this.opt.zeroGrad();
+    const loss = torch.tidy(() => {
+      const logits = this.det.forward(this.clips, this.rois);
+      const l = torch.binaryCrossEntropyWithLogits(logits.slice(1, 1), this.targets);
+      l.backward();
+      return l.item();
+    });
+    this.opt.step();
+    const c = process.cpuUsage(c0);
+    return { wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (c.user + c.system) / 1e6, sys: c.system / 1e6, loss };
+  }
+
+  dispose(): void {
+    this.opt.zeroGrad();
+    this.opt.dispose();
+    torch.dispose([this.clips, this.rois, this.targets]);
+    this.det.dispose();
+  }
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+interface CaseResult {
+  name: string;
+  preset: ModelPresetName;
+  shape: string;
+  parameters: { stad: number; torch: number };
+  stad: StepTime[];
+  torch: StepTime[];
+  stadClipsPerS: number;
+  torchClipsPerS: number;
+}
+
+/** Python arguments that build the same architecture as a stad preset. */
+function referenceArgs(c: ModelConfig, batch: number, rois: number[][], threads: number): string[] {
+  const b = c.backbone;
+  if (b.type !== 'slowfast' || b.resampleRate !== 4 || b.speedRatio !== 4) throw new Error('the reference builds SlowFast with tau 4, alpha 4 only');
+  return [
+    '--threads', String(threads),
+    '--depth', String(b.depth),
+    '--width', String(b.baseChannels / 64),
+    '--channel-ratio', String(b.channelRatio),
+    '--fusion-kernel', String(b.fusionKernel),
+    '--classes', String(c.head.numClasses),
+    '--batch', String(batch),
+    '--frames', String(c.input.frames),
+    '--size', String(c.input.size),
+    '--rois', JSON.stringify(rois),
+  ];
+}
+
+async function runCase(name: string, preset: ModelPresetName, config: ModelConfig, o: Options, steps: number): Promise<CaseResult> {
+  const rois = makeRois(o.batch, o.boxes, config.input.size);
+  const shape = `${o.batch}x3x${config.input.frames}x${config.input.size}x${config.input.size}, ${rois.length} RoIs`;
+  console.error(`[${name}] ${preset}: ${shape}; starting PyTorch (${python})`);
+  const py = new TorchSide([...referenceArgs(config, o.batch, rois, o.threads), ...o.referenceFlags]);
+  const stad = new StadSide(config, o.batch, rois);
+  try {
+    const info = await py.ready();
+    if (info.parameters !== stad.parameters) throw new Error(`[${name}] not the same architecture: stad has ${stad.parameters} parameters, PyTorch ${info.parameters}`);
+    if (info.threads !== o.threads) throw new Error(`[${name}] PyTorch runs ${info.threads} threads, stad ${o.threads}`);
+    const log = (side: string, i: number, r: StepTime & { loss: number }, warm: boolean) =>
+      console.error(`[${name}] ${side} step ${i}${warm ? ' (warm-up)' : ''}: ${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU (${r.sys.toFixed(2)} system), loss ${r.loss.toFixed(4)}`);
+    for (let i = 1; i <= o.warmup; i++) {
+      log('stad ', i, stad.step(), true);
+      log('torch', i, await py.step(), true);
+    }
+    const s: StepTime[] = [];
+    const t: StepTime[] = [];
+    for (let i = 1; i <= steps; i++) {
+      // ABBA: a slow drift in the machine's load favours neither side.
+      const order = i % 2 === 1 ? ['stad', 'torch'] : ['torch', 'stad'];
+      for (const side of order) {
+        if (side === 'stad') {
+          const r = stad.step();
+          s.push(r);
+          log('stad ', i, r, false);
+        } else {
+          const r = await py.step();
+          t.push(r);
+          log('torch', i, r, false);
+        }
+      }
+    }
+    return {
+      name,
+      preset,
+      shape,
+      parameters: { stad: stad.parameters, torch: info.parameters },
+      stad: s,
+      torch: t,
+      stadClipsPerS: o.batch / median(s.map((x) => x.wall)),
+      torchClipsPerS: o.batch / median(t.map((x) => x.wall)),
+    };
+  } finally {
+    py.close();
+    stad.dispose();
+  }
+}
+
+const r4 = (x: number) => Math.round(x * 10000) / 10000;
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  torch.setNumThreads(o.threads);
+  const results: CaseResult[] = [];
+  results.push(await runCase('tiny', 'slowfast_r18_tiny', modelPreset('slowfast_r18_tiny'), o, o.tinySteps));
+  if (!o.quick) {
+    const c = modelPreset('slowfast_r50_8x8x1');
+    c.input.size = o.size;
+    results.push(await runCase('r50', 'slowfast_r50_8x8x1', c, o, o.r50Steps));
+  }
+
+  const rows = [['case', 'input', 'params', 'side', 'median step s', 'median CPU s', 'of which system', 'clips/s', 'stad/torch']];
+  for (const r of results) {
+    const ratio = r.stadClipsPerS / r.torchClipsPerS;
+    rows.push([r.name, r.shape, String(r.parameters.stad), 'stad', median(r.stad.map((x) => x.wall)).toFixed(3), median(r.stad.map((x) => x.cpu)).toFixed(3), median(r.stad.map((x) => x.sys)).toFixed(3), r.stadClipsPerS.toFixed(4), ratio.toFixed(3)]);
+    rows.push(['', '', String(r.parameters.torch), 'PyTorch', median(r.torch.map((x) => x.wall)).toFixed(3), median(r.torch.map((x) => x.cpu)).toFixed(3), median(r.torch.map((x) => x.sys)).toFixed(3), r.torchClipsPerS.toFixed(4), '']);
+  }
+  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((row) => row[j]!.length)));
+  for (const row of rows) console.log(row.map((c, j) => (j >= 4 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  '));
+  if (o.referenceFlags.length) console.log(`PyTorch side run with ${o.referenceFlags.join(' ')}`);
+  console.log(`threads: ${o.threads} (both sides); steps per side: ${results.map((r) => `${r.name} ${r.stad.length}`).join(', ')} after ${o.warmup} warm-up; step times in order:`);
+  for (const r of results) {
+    console.log(`  ${r.name} stad  ${r.stad.map((x) => x.wall.toFixed(2)).join(', ')}`);
+    console.log(`  ${r.name} torch ${r.torch.map((x) => x.wall.toFixed(2)).join(', ')}`);
+  }
+
+  const tiny = results.find((r) => r.name === 'tiny')!;
+  const r50 = results.find((r) => r.name === 'r50');
+  const json = {
+    bench: 'model',
+    ratio: r50 ? r4(r50.stadClipsPerS / r50.torchClipsPerS) : null,
+    stad: { r50: r50 ? r4(r50.stadClipsPerS) : null, tiny: r4(tiny.stadClipsPerS) },
+    torch: { r50: r50 ? r4(r50.torchClipsPerS) : null, tiny: r4(tiny.torchClipsPerS) },
+    tinyRatio: r4(tiny.stadClipsPerS / tiny.torchClipsPerS),
+    cpuRatio: {
+      r50: r50 ? r4(median(r50.torch.map((x) => x.cpu)) / median(r50.stad.map((x) => x.cpu))) : null,
+      tiny: r4(median(tiny.torch.map((x) => x.cpu)) / median(tiny.stad.map((x) => x.cpu))),
+    },
+    threads: o.threads,
+    steps: { r50: r50?.stad.length ?? 0, tiny: tiny.stad.length, warmup: o.warmup },
+    size: o.size,
+  };
+  console.log(JSON.stringify(json));
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
