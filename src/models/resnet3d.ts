@@ -26,7 +26,7 @@ export function forwardStage(stage: Sequential, x: Tensor): Tensor {
   let y = x;
   for (let i = 0; i < stage.length; i++) {
     const next = stage.at(i).forward(y);
-    releaseIntermediate(y, x);
+    if (next !== y) releaseIntermediate(y, x);
     y = next;
   }
   return y;
