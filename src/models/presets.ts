@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
-import { ResNet3dSlowFast, ResNet3dSlowOnly, type Backbone } from './slowfast.js';
+import { ResNet3dSlowFast, ResNet3dSlowOnly, slowFastOptions, slowOnlyOptions, type Backbone } from './slowfast.js';
 import { ActionDetector } from './detector.js';
 
 const int = (min: number) => z.number().int().min(min);
@@ -84,28 +84,13 @@ export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
 const AVA_HEAD: HeadConfig = { numClasses: 81, temporalPool: 'avg', roiOutputSize: 8, samplingRatio: 0, dropout: 0.5, logitNorm: 'none' };
 
+/** A preset's backbone: the model's own defaults (slowfast.ts) with overrides, validated. */
 function slowFast(o: Partial<SlowFastConfig>): SlowFastConfig {
-  return {
-    type: 'slowfast',
-    depth: 50,
-    baseChannels: 64,
-    resampleRate: 4,
-    speedRatio: 4,
-    channelRatio: 8,
-    fusionKernel: 7,
-    lateralNorm: false,
-    slowConv1Kernel: [1, 7, 7],
-    fastConv1Kernel: [5, 7, 7],
-    slowInflate: [false, false, true, true],
-    fastInflate: [true, true, true, true],
-    spatialStrides: [1, 2, 2, 1],
-    zeroInitResidual: true,
-    ...o,
-  };
+  return SlowFastConfigSchema.parse({ type: 'slowfast', ...slowFastOptions(o) });
 }
 
 function slowOnly(o: Partial<SlowOnlyConfig>): SlowOnlyConfig {
-  return { type: 'slowonly', depth: 50, baseChannels: 64, resampleRate: 1, conv1Kernel: [1, 7, 7], inflate: [false, false, true, true], spatialStrides: [1, 2, 2, 1], zeroInitResidual: true, ...o };
+  return SlowOnlyConfigSchema.parse({ type: 'slowonly', ...slowOnlyOptions(o) });
 }
 
 export interface ModelPreset {
