@@ -19,17 +19,26 @@ export function newImage(width: number, height: number): Image {
   return { width, height, data: new Uint8ClampedArray(width * height * 3) };
 }
 
+/** The pixel rectangle a capsule may touch (its edge included), and its axis. */
+function capsuleSpan(c: Capsule, width: number, height: number) {
+  const pad = c.r + 1;
+  const dx = c.x1 - c.x0;
+  const dy = c.y1 - c.y0;
+  return {
+    xa: Math.max(0, Math.floor(Math.min(c.x0, c.x1) - pad)),
+    xb: Math.min(width - 1, Math.ceil(Math.max(c.x0, c.x1) + pad)),
+    ya: Math.max(0, Math.floor(Math.min(c.y0, c.y1) - pad)),
+    yb: Math.min(height - 1, Math.ceil(Math.max(c.y0, c.y1) + pad)),
+    dx,
+    dy,
+    len2: dx * dx + dy * dy,
+  };
+}
+
 /** Draws a filled capsule with a one-pixel anti-aliased edge (coverage from the distance to the axis). */
 export function drawCapsule(img: Image, c: Capsule): void {
   const { width, height, data } = img;
-  const pad = c.r + 1;
-  const xa = Math.max(0, Math.floor(Math.min(c.x0, c.x1) - pad));
-  const xb = Math.min(width - 1, Math.ceil(Math.max(c.x0, c.x1) + pad));
-  const ya = Math.max(0, Math.floor(Math.min(c.y0, c.y1) - pad));
-  const yb = Math.min(height - 1, Math.ceil(Math.max(c.y0, c.y1) + pad));
-  const dx = c.x1 - c.x0;
-  const dy = c.y1 - c.y0;
-  const len2 = dx * dx + dy * dy;
+  const { xa, xb, ya, yb, dx, dy, len2 } = capsuleSpan(c, width, height);
   const [cr, cg, cb] = c.color;
   for (let y = ya; y <= yb; y++) {
     const py = y + 0.5;
@@ -215,14 +224,7 @@ export function coveredBounds(caps: readonly Capsule[], width: number, height: n
   let bx1 = -Infinity;
   let by1 = -Infinity;
   for (const c of caps) {
-    const pad = c.r + 1;
-    const xa = Math.max(0, Math.floor(Math.min(c.x0, c.x1) - pad));
-    const xb = Math.min(width - 1, Math.ceil(Math.max(c.x0, c.x1) + pad));
-    const ya = Math.max(0, Math.floor(Math.min(c.y0, c.y1) - pad));
-    const yb = Math.min(height - 1, Math.ceil(Math.max(c.y0, c.y1) + pad));
-    const dx = c.x1 - c.x0;
-    const dy = c.y1 - c.y0;
-    const len2 = dx * dx + dy * dy;
+    const { xa, xb, ya, yb, dx, dy, len2 } = capsuleSpan(c, width, height);
     for (let y = ya; y <= yb; y++) {
       for (let x = xa; x <= xb; x++) {
         let t = len2 > 0 ? ((x + 0.5 - c.x0) * dx + (y + 0.5 - c.y0) * dy) / len2 : 0;
