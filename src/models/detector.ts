@@ -35,7 +35,12 @@ export class ActionDetector extends Module {
 
   /** Scores in [0, 1] for every class of every box: sigmoid of the logits, without autograd. Call eval() first. */
   predict(clips: Tensor, rois: Tensor): Tensor {
-    return noGrad(() => this.forward(clips, rois).sigmoid());
+    return noGrad(() => {
+      const logits = this.forward(clips, rois);
+      const scores = logits.sigmoid();
+      logits.dispose();
+      return scores;
+    });
   }
 
   /**
