@@ -45,6 +45,7 @@ import {
   type AvaGroundTruthRow,
   type NormalizedBox,
 } from './ava.js';
+import { formatLabelMap, makeLabelMap, readLabelMap } from './labelmap.js';
 import { allVideos, naturalCompare, type Dataset, type DatasetVideo, type FrameSize } from './dataset.js';
 import type { Via3Box } from './via3/read.js';
 import { describeZodIssue } from './via3/schema.js';
@@ -144,7 +145,7 @@ export function via3ToAva(ds: Dataset, outDir: string, opts: Via3ToAvaOptions = 
     if (hasProposals) outputs.push([join(outDir, `${split}_proposals.csv`), formatAvaDetections(propRows)]);
     summary.splits[split] = { videos: vids.length, boxes, rows: gtRows.length, proposalRows: propRows.length };
   }
-  outputs.push([join(outDir, LABEL_MAP_FILE), formatLabelMapPbtxtMinimal(ds.classes.slice(1).map((name, i) => ({ name, id: i + 1 })))]);
+  outputs.push([join(outDir, LABEL_MAP_FILE), formatLabelMap(makeLabelMap(ds.classes.slice(1).map((name, i) => [i + 1, name] as const)))]);
   outputs.push([join(outDir, AVA_SIDECAR), `${JSON.stringify(sidecar, null, 2)}\n`]);
   // Everything is computed before the first write, so an error leaves no partial output.
   for (const [path, text] of outputs) {
@@ -214,7 +215,8 @@ export function avaToVia3(avaDir: string, outDir: string, opts: AvaToVia3Options
   } else {
     const lmPath = join(avaDir, LABEL_MAP_FILE);
     if (!existsSync(lmPath)) throw new UserError(`${avaDir}: neither ${AVA_SIDECAR} nor ${LABEL_MAP_FILE}; the class names are unknown`);
-    const items = parseLabelMapPbtxtMinimal(readFileSync(lmPath, 'utf8'), lmPath).sort((a, b) => a.id - b.id);
+    const lm = readLabelMap(lmPath);
+    const items = [...lm.ids].sort((a, b) => a - b).map((id) => ({ id, name: lm.names.get(id)! }));
     classes = ['None', ...items.map((i) => i.name)];
     optionIds = ['0', ...items.map((i) => String(i.id))];
     classOfAction.set(0, 0);
@@ -335,27 +337,3 @@ function readSidecar(path: string): AvaSidecar {
   return r.data;
 }
 
-/**
- * A minimal `.pbtxt` label-map writer, in the multi-line layout the official AVA reader expects.
- * Private to conversion until src/data/labelmap.ts (the evaluation side's reader/writer) replaces it.
- */
-export function formatLabelMapPbtxtMinimal(items: readonly { name: string; id: number }[]): string {
-  return items.map((it) => `item {\n  name: ${JSON.stringify(it.name)}\n  id: ${it.id}\n}\n`).join('');
-}
-
-/** The matching minimal reader: `item { name: "..." id: N }` blocks, any whitespace; other fields ignored. */
-export function parseLabelMapPbtxtMinimal(text: string, file: string): { name: string; id: number }[] {
-  const items: { name: string; id: number }[] = [];
-  const re = /item\s*\{([^}]*)\}/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const body = m[1]!;
-    const name = /\bname\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(body)?.[1];
-    const id = /\bid\s*:\s*(\d+)/.exec(body)?.[1];
-    const line = text.slice(0, m.index).split('\n').length;
-    if (name === undefined) fail(file, `line ${line}`, 'item without a quoted name');
-    if (id === undefined) fail(file, `line ${line}`, 'item without an integer id');
-    items.push({ name: JSON.parse(`"${name}"`) as string, id: Number(id) });
-  }
-  if (items.length === 0) fail(file, undefined, 'no `item { name: "..." id: N }` entries');
-  return items;
-}

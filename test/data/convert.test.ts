@@ -4,7 +4,8 @@ import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtures, runCli, sharedFixtures, tempDir } from '../helpers.js';
 import { loadDataset, type Dataset } from '../../src/data/dataset.js';
-import { AVA_SIDECAR, avaToVia3, formatLabelMapPbtxtMinimal, parseLabelMapPbtxtMinimal, via3ToAva } from '../../src/data/convert.js';
+import { AVA_SIDECAR, avaToVia3, via3ToAva } from '../../src/data/convert.js';
+import { formatLabelMap, parseLabelMap } from '../../src/data/labelmap.js';
 import { readAvaDetections, readAvaGroundTruth } from '../../src/data/ava.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -60,7 +61,8 @@ test('VIA3 image projects -> AVA -> VIA3 keeps every box, label, frame and split
     assert.deepEqual(gt.filter((r) => r.timestamp === 2).map((r) => [r.actionId, r.personId]), [[1, 0], [3, 0], [0, 1]]);
     assert.deepEqual(gt[0]!.box, [10 / 64, 5 / 48, 30 / 64, 35 / 48]);
     assert.ok(readAvaDetections(join(ava, 'train_proposals.csv')).every((r) => r.score === 1 && r.actionId === null));
-    assert.deepEqual(parseLabelMapPbtxtMinimal(readFileSync(join(ava, 'label_map.pbtxt'), 'utf8'), 'lm'), ['handshake', 'point', 'hug', 'push', 'kick', 'punch'].map((name, i) => ({ name, id: i + 1 })));
+    const lm = parseLabelMap(readFileSync(join(ava, 'label_map.pbtxt'), 'utf8'), 'lm');
+    assert.deepEqual([...lm.ids].map((id) => [id, lm.names.get(id)]), ['handshake', 'point', 'hug', 'push', 'kick', 'punch'].map((name, i) => [i + 1, name]));
   } finally {
     rmSync(ava, { recursive: true, force: true });
   }
@@ -130,12 +132,13 @@ test('a frame size that is unknown is a clear error before anything is written',
 test('label maps: the official AVA v2.1 file parses; the writer produces the official layout', () => {
   const path = join(sharedFixtures, 'ava', 'ava_action_list_v2.1_for_activitynet_2018.pbtxt');
   const text = readFileSync(path, 'utf8');
-  const items = parseLabelMapPbtxtMinimal(text, path);
-  assert.equal(items.length, 60);
-  assert.deepEqual(items[0], { name: 'bend/bow (at the waist)', id: 1 });
-  assert.deepEqual(items[59], { name: 'watch (a person)', id: 80 });
-  assert.equal(formatLabelMapPbtxtMinimal(items), text.endsWith('\n') ? text : `${text}\n`);
-  assert.throws(() => parseLabelMapPbtxtMinimal('item {\n  name: "x"\n}\n', 'lm.pbtxt'), /lm\.pbtxt: line 1: item without an integer id/);
+  const lm = parseLabelMap(text, path);
+  assert.equal(lm.ids.length, 60);
+  assert.equal(lm.names.get(1), 'bend/bow (at the waist)');
+  assert.equal(lm.names.get(80), 'watch (a person)');
+  // What `stad convert` writes is the official file's layout, byte for byte.
+  assert.equal(formatLabelMap(lm), text.endsWith('\n') ? text : `${text}\n`);
+  assert.throws(() => parseLabelMap('item {\n  name: "x"\n}\n', 'lm.pbtxt'), /lm\.pbtxt: line 1: item has no 'id'/);
 });
 
 test('stad convert both ways on the command line, and flag errors exit with code 2', () => {
