@@ -30,10 +30,10 @@
  * Without `stad-ava.json` (CSVs from elsewhere) classes come from `label_map.pbtxt` (VIA3 option ids =
  * AVA action ids), frame size from `frameSize`, and the style from `style`.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { fail, UserError } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import type { ProgressCallback } from '../util/progress.js';
 import {
@@ -48,8 +48,8 @@ import {
 import { formatLabelMap, makeLabelMap, readLabelMap } from './labelmap.js';
 import { allVideos, naturalCompare, type Dataset, type DatasetVideo, type FrameSize } from './dataset.js';
 import type { Via3Box } from './via3/read.js';
-import { describeZodIssue } from './via3/schema.js';
 import { serializeVia3Project, type Via3BoxToWrite } from './via3/write.js';
+import { readJsonFile } from './json-file.js';
 
 export const AVA_SIDECAR = 'stad-ava.json';
 export const LABEL_MAP_FILE = 'label_map.pbtxt';
@@ -323,17 +323,6 @@ function groupDetections(rows: AvaDetectionRow[]): Map<string, RowBox[]> {
 }
 
 function readSidecar(path: string): AvaSidecar {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    fail(path, undefined, `not valid JSON (${(e as Error).message})`);
-  }
-  const r = sidecarSchema.safeParse(json);
-  if (!r.success) {
-    const { where, message } = describeZodIssue(r.error.issues[0]!);
-    fail(path, where, message);
-  }
-  return r.data;
+  return readJsonFile(path, sidecarSchema);
 }
 

@@ -26,13 +26,14 @@
  * Classes come from the VIA3 action attribute's options (see via3/read.ts: index 0 is the background);
  * every ground-truth project that has an action attribute must have the same class names.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve, relative } from 'node:path';
 import { z } from 'zod';
 import { fail, UserError } from '../util/errors.js';
 import { readVia3, type Via3Annotations, type Via3Box } from './via3/read.js';
-import { describeZodIssue, formatJsonPath } from './via3/schema.js';
+import { formatJsonPath } from './via3/schema.js';
+import { readJsonFile } from './json-file.js';
 
 export { DEFAULT_DATA_DIR } from './defaults.js';
 export const DATASET_FILE = 'dataset.json';
@@ -260,18 +261,7 @@ interface ResolvedEntry {
 }
 
 function readDatasetFile(path: string): DatasetFile {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    fail(path, undefined, `not valid JSON (${(e as Error).message})`);
-  }
-  const r = datasetFileSchema.safeParse(json);
-  if (!r.success) {
-    const { where, message } = describeZodIssue(r.error.issues[0]!);
-    fail(path, where, message);
-  }
-  return r.data;
+  return readJsonFile(path, datasetFileSchema);
 }
 
 function explicitEntries(root: string, desc: DatasetFile, descFile: string): ResolvedEntry[] {
