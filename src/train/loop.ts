@@ -81,13 +81,18 @@ function lossContext(ds: Dataset, split: string): { classCounts: number[]; numBo
   return { classCounts: s.counts, numBoxes: s.actionBoxes };
 }
 
-/** Builds the detector of a run; UserError when its classes do not match the dataset's. */
-export function buildRunDetector(config: RunConfig, ds: Dataset): ActionDetector {
+/** UserError when the model's classes do not match the dataset's. */
+export function checkClasses(config: RunConfig, ds: Dataset): void {
   const n = ds.classes.length;
   if (n < 2) throw new UserError(`${ds.root}: the dataset has no action classes (no VIA3 action attribute found)`);
   if (config.model.head.numClasses !== n) {
     throw new UserError(`model.head.numClasses: ${config.model.head.numClasses} but the dataset has ${n} classes including None (${ds.classes.join(', ')})`);
   }
+}
+
+/** Builds the detector of a run; UserError when its classes do not match the dataset's. */
+export function buildRunDetector(config: RunConfig, ds: Dataset): ActionDetector {
+  checkClasses(config, ds);
   torch.manualSeed(stepSeed(config.seed, -1, 0));
   return buildDetector(config.model);
 }

@@ -85,6 +85,8 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
     err.write(`model: ${ds.classes.length} classes from the dataset (${ds.classes.join(', ')}) instead of the preset's ${config.model.head.numClasses}\n`);
     config = { ...config, model: { ...config.model, head: { ...config.model.head, numClasses: ds.classes.length } } };
   }
+  const { train, checkClasses } = await import('../../train/loop.js');
+  checkClasses(config, ds);
   const trainSamples = samplesOfSplit(ds, config.data.trainSplit);
   const testSamples = samplesOfSplit(ds, config.data.testSplit);
   if (trainSamples.length === 0) throw new UserError(`${ds.root}: split '${config.data.trainSplit}' has no annotated keyframes`);
@@ -96,7 +98,6 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
   const reporter = new TrainReporter({ logEvery: flags.logEvery, formatReport: (r) => formatTextReport(r, { perVideo: true }) });
   const metrics = new MetricsWriter(join(outDir, METRICS_FILE));
   let ready = false;
-  const { train } = await import('../../train/loop.js');
   err.write(`${describeLR(config)}\n`);
   err.write(`train: ${trainSamples.length} keyframes in '${config.data.trainSplit}', validation: ${testSamples.length} in '${config.data.testSplit}'; ${config.threads} threads, ${config.workers} loader workers\n`);
   if (!validator) err.write('validation: not in this build (src/train/evaluate.ts is missing): no validation, no best.safetensors\n');
