@@ -1,12 +1,14 @@
 /** The training loop on a tiny generated dataset: determinism, resume, memory, learning. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import type { Dataset } from '../../src/data/dataset.js';
-import { train, type TrainResult } from '../../src/train/loop.js';
-import { LATEST_FILE } from '../../src/train/checkpoint.js';
+import { buildRunDetector, train, type TrainResult } from '../../src/train/loop.js';
+import { BEST_FILE, LATEST_FILE, METRICS_FILE, loadRunCheckpoint } from '../../src/train/checkpoint.js';
+import { MetricsWriter, estimateRemaining, isValEpoch, valPassesFrom, VAL_CLIP_COST } from '../../src/train/progress.js';
+import type { Validator } from '../../src/train/validation.js';
 import type { RunConfig } from '../../src/train/config.js';
 import { tinyConfig, tinyDataset } from './fixture.js';
 
@@ -104,4 +106,67 @@ test('a short training run lowers the training loss', async () => {
   } finally {
     r.detector.dispose();
   }
+});
+
+test('validation every valInterval epochs and after the last; best.safetensors keeps the best all_mAP; metrics.jsonl has both kinds', async () => {
+  const scores = [0.2, 0.6, 0.4];
+  const validated: number[] = [];
+  const validator: Validator = async (det, _ds, split, o) => {
+    assert.equal(split, 'test');
+    assert.equal(o.boxes, 'proposals');
+    assert.equal(det.training, false, 'validation runs in eval mode');
+    const allMAP = scores[validated.length]!;
+    validated.push(validated.length);
+    const classes = [{ id: 1, name: 'handshake', ap: allMAP, groundTruth: 3, detections: 5 }];
+    return {
+      report: { iouThreshold: 0.5, pooled: { mAP: allMAP, classes, keyframes: 3 }, videos: [{ videoId: 'seq5', mAP: allMAP, classes, keyframes: 3 }], allMAP },
+      detections: [],
+    };
+  };
+  const out = outDir();
+  const metrics = new MetricsWriter(join(out, METRICS_FILE));
+  const vals: number[] = [];
+  const c = tinyConfig(fx.data, { epochs: 5, valInterval: 2, batchSize: 8 });
+  const r = await train({
+    config: c,
+    dataset: fx.dataset,
+    outDir: out,
+    validator,
+    onEvent: (e) => {
+      metrics.handle(e);
+      if (e.kind === 'val') vals.push(e.epoch);
+    },
+  });
+  try {
+    assert.deepEqual(vals, [2, 4, 5]);
+    assert.deepEqual(r.state.best, { allMAP: 0.6, epoch: 4 });
+    const best = torch.tidy(() => {
+      const det = buildRunDetector(c, fx.dataset);
+      try {
+        return loadRunCheckpoint(join(out, BEST_FILE), det);
+      } finally {
+        det.dispose();
+      }
+    });
+    assert.equal(best.epoch, 4);
+    const lines = readFileSync(join(out, METRICS_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; epoch: number; all_mAP?: number; perVideo?: unknown });
+    assert.deepEqual(lines.filter((l) => l.type === 'val').map((l) => [l.epoch, l.all_mAP]), [[2, 0.2], [4, 0.6], [5, 0.4]]);
+    assert.deepEqual(lines.find((l) => l.type === 'val')!.perVideo, [{ video: 'seq5', mAP: 0.2 }]);
+    assert.ok(lines.filter((l) => l.type === 'train').length > 5);
+  } finally {
+    r.detector.dispose();
+  }
+});
+
+test('the remaining-time estimate counts the validation passes to come', () => {
+  const base = { secPerBatch: 2, secPerClip: 0.5, batchesLeftInEpoch: 5, batchesPerEpoch: 10, epochsAfter: 2, valClips: 40 };
+  // before any validation: from the step rate
+  const first = estimateRemaining({ ...base, valPassesLeft: 3, lastValSeconds: null });
+  assert.equal(first.epoch, 10);
+  assert.equal(first.run, 10 + 40 + 3 * 40 * 0.5 * VAL_CLIP_COST);
+  // afterwards: from the last one measured
+  assert.equal(estimateRemaining({ ...base, valPassesLeft: 3, lastValSeconds: 7 }).run, 10 + 40 + 21);
+  assert.equal(valPassesFrom(1, 5, 2), 3); // after epochs 2, 4 and 5
+  assert.equal(valPassesFrom(1, 5, 0), 1);
+  assert.ok(isValEpoch(5, 5, 2) && isValEpoch(2, 5, 2) && !isValEpoch(3, 5, 2));
 });
