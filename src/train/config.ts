@@ -108,7 +108,7 @@ export const RunConfigSchema = z.strictObject({
   assigner: AssignerConfigSchema.default(AssignerConfigSchema.parse({})).describe('which boxes of a clip are trained on, with which targets'),
   seed: z.number().int().min(0).default(0).describe('seed of everything random: init, order, augmentation, sampling, dropout'),
   workers: z.number().int().min(0).default(1).describe('loader worker threads decoding clips (0: in the main thread); results do not depend on it'),
-  threads: posInt().default(2).describe("libtorch's intra-op threads"),
+  threads: posInt().default(1).describe("libtorch's intra-op threads (1 measured fastest for the tiny preset on the shared 2-core machine: bench/RESULTS.md, train)"),
 });
 
 export type RunConfig = z.infer<typeof RunConfigSchema>;
