@@ -216,6 +216,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         pending++;
         batch++;
         state.iteration++;
+        // the epoch's last batches step even when fewer than `accumulate`: an epoch ends on a step, so that
+        // its checkpoint holds no half-summed gradients
         if (pending === c.accumulate || batch === batches) {
           if (c.gradClip !== null) clipGradNorm_(params, c.gradClip);
           optimizer.step();

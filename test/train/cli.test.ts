@@ -35,6 +35,13 @@ test('stad train runs, writes config.json, metrics.jsonl and latest.safetensors,
   assert.ok(existsSync(join(out, 'latest.safetensors')));
   // the same --out again is refused (it is a run: --resume it)
   assertUserError(runCli(['train', '--config', cfg, '--out', out]), /already holds a stad run; continue it with --resume/);
+  // a backbone checkpoint that does not fit the model: refused before anything is written
+  const never = join(fx.dir, 'never3');
+  assertUserError(
+    runCli(['train', '--config', cfg, '--out', never, '--set', 'model.backbone.baseChannels=8', '--load-from', join(out, 'latest.safetensors')]),
+    /latest\.safetensors \(backbone\.\*\) does not match the model/,
+  );
+  assert.ok(!existsSync(never));
   const again = runCli(['train', '--resume', out, '--epochs', '2'], { env: { CI: 'true' } });
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /^done: 2 epochs/);
