@@ -1,7 +1,7 @@
 /**
  * Dataset statistics, the first thing to look at on a new dataset: how imbalanced the classes are.
  *
- * Definitions (ground truth only; proposals are not counted):
+ * Definitions (counts are of the ground truth; proposals have their own section, the last below):
  * - A class count is the number of labelled boxes carrying that class; a box with two labels counts once
  *   for each. The background ("None", class index 0) is not a class here; boxes labelled only None are
  *   counted apart (`backgroundBoxes`), as are boxes with no option ticked (`unlabelledBoxes`).

@@ -91,7 +91,8 @@ function clamp(v: number, lo: number, hi: number): number {
  * The simulated person detector. In the reference workflow the annotators label the detector's own
  * boxes, so most proposals coincide with the ground truth (IoU >= 0.9, where the 0.9 assigner makes
  * them positives); localisation error has a long tail, larger where people overlap or are cut by the
- * frame edge, as a real detector's has.
+ * frame edge, as a real detector's has. Tuned so that about 90 % of the proposals on a person reach
+ * IoU 0.9 (at scale 1: 86 % of all proposals; the histogram is in the dataset's README.txt).
  */
 const DETECTOR = {
   /** Reported detections score at least this (the detector's threshold): weaker ones are dropped. */
