@@ -47,10 +47,13 @@ export function asymmetric(o: Pick<AsymmetricOptions, 'gammaPos' | 'gammaNeg' | 
 }
 
 /**
- * max(p - clip, 0)^gamma with a finite gradient everywhere. Neither relu(p - clip).pow(gamma) nor a
- * single where() will do for 0 < gamma < 1: pow's derivative gamma * 0^(gamma - 1) is inf where the
- * margin is 0, and inf * 0 (the clamped branch's zero gradient) is NaN. So the base is replaced by 1
- * where it would be clamped (its gradient there is then 0 * finite), and the result by 0.
+ * max(p - clip, 0)^gamma with a finite gradient everywhere, for any gamma > 0. A plain
+ * where(p > clip, (p - clip)^gamma, 0) is NaN in backward where the margin clamps: where() hands the
+ * unused branch a zero gradient, but pow's backward multiplies it by gamma * (p - clip)^(gamma - 1),
+ * NaN at a negative base for a fractional gamma, and 0 * NaN = NaN. So the base is replaced by 1 where
+ * it would be clamped (a finite derivative there), and the result by 0. (relu(p - clip)^gamma happens
+ * to work too, because libtorch's relu backward selects rather than multiplies; this form does not
+ * depend on that.)
  */
 function marginPow(p: Tensor, clip: number, gamma: number): Tensor {
   return tidy(() => {
