@@ -10,7 +10,7 @@ import { formatAvaDetections } from '../../src/data/ava.js';
 import { buildDetector } from '../../src/models/presets.js';
 import { tinyModelConfig } from './tiny-model.js';
 import type { ActionDetector } from '../../src/models/detector.js';
-import { evaluateDetector, groundTruthOfSplit, type EvaluateOptions } from '../../src/train/evaluate.js';
+import { evaluateDetector, groundTruthOfSplit, type EvaluateOptions, type EvaluationResult } from '../../src/train/evaluate.js';
 import { boxTableFromRows, evaluateFiles, evaluateFrameMAP, readAvaBoxCsv, type AvaBoxTable, type DetectionBox } from '../../src/eval/index.js';
 import { memory } from '../../src/torch/index.js';
 import { UserError } from '../../src/util/errors.js';
@@ -21,7 +21,7 @@ let det: ActionDetector;
 const cfg = tinyModelConfig();
 const opts = (boxes: 'gt' | 'proposals'): EvaluateOptions => ({
   boxes,
-  batchSize: 4,
+  batchSize: 8,
   testShortSide: cfg.input.size,
   clip: { clipLen: cfg.input.frames, frameInterval: cfg.input.frameInterval },
   numWorkers: 0,
@@ -34,6 +34,16 @@ before(async () => {
   ds = await loadDataset(out);
   det = buildDetector(cfg);
 });
+/**
+ * One pass per box kind, shared by the tests (each pass takes seconds here). The first test makes them,
+ * checking the live-tensor count and the modes around them.
+ */
+const results = new Map<'gt' | 'proposals', EvaluationResult>();
+async function resultFor(which: 'gt' | 'proposals'): Promise<EvaluationResult> {
+  if (!results.has(which)) results.set(which, await evaluateDetector(det, ds, 'test', opts(which)));
+  return results.get(which)!;
+}
+
 after(() => {
   det.dispose();
   tmp.cleanup();
@@ -44,8 +54,35 @@ function keyOf(r: { videoId: string; timestamp: number; x1: number; y1: number; 
   return [r.videoId, r.timestamp, r.x1, r.y1, r.x2, r.y2].map(String).join('|');
 }
 
+test('proposals and ground-truth boxes: well-formed rows at the keyframes, modes restored, live tensors flat', async () => {
+  const videos = ds.splits.test!;
+  const keyframes = videos.flatMap((v) => keyframesOf(v));
+  const timestamps = new Map<string, Set<number>>(videos.map((v) => [v.name, new Set(keyframesOf(v).map((k) => k.avaTimestamp))]));
+  det.train();
+  det.backbone.eval(); // a mixed state must come back as it was
+  const live = memory().liveTensors;
+  for (const which of ['proposals', 'gt'] as const) {
+    const { detections, report } = await resultFor(which);
+    const boxes = keyframes.reduce((n, k) => n + (which === 'gt' ? k.gt.length : k.proposals.length), 0);
+    assert.ok(boxes > 0, which);
+    assert.equal(detections.length, boxes * 6, `${which}: one row per class (1..6) per box`);
+    for (const d of detections) {
+      assert.ok(timestamps.get(d.videoId)?.has(d.timestamp), `${which}: ${d.videoId}@${d.timestamp} is a keyframe`);
+      assert.ok(0 <= d.x1 && d.x1 <= d.x2 && d.x2 <= 1 && 0 <= d.y1 && d.y1 <= d.y2 && d.y2 <= 1, `${which}: box ${JSON.stringify(d)}`);
+      assert.ok(Number.isInteger(d.actionId) && d.actionId >= 1 && d.actionId <= 6);
+      assert.ok(d.score >= 0 && d.score <= 1);
+    }
+    assert.deepEqual(report.videos.map((v) => v.videoId), videos.map((v) => v.name));
+    assert.ok(report.pooled.mAP !== null && report.pooled.mAP >= 0 && report.pooled.mAP <= 1);
+    assert.equal(memory().liveTensors, live, `${which}: live tensors`);
+  }
+  assert.equal(det.training, true);
+  assert.equal(det.backbone.training, false);
+  assert.equal(det.roiHead.training, true);
+});
+
 test('ground-truth boxes classified with a score of 1 for their true classes (0 otherwise) give mAP 1 per video and pooled', async () => {
-  const { detections } = await evaluateDetector(det, ds, 'test', opts('gt'));
+  const { detections } = await resultFor('gt');
   const truth = new Map<string, Set<number>>();
   for (const g of groundTruthOfSplit(ds, 'test')) {
     const k = keyOf(g);
@@ -89,40 +126,11 @@ test('the in-memory ground truth is what stad convert writes, and the report is 
   assert.ok(inMemory.length > 0);
   assert.deepEqual(tableRows(inMemory, inLabelMap), tableRows(fromCsv, inLabelMap));
 
-  const result = await evaluateDetector(det, ds, 'test', opts('proposals'));
+  const result = await resultFor('proposals');
   const detCsv = join(tmp.dir, 'detections.csv');
   writeFileSync(detCsv, formatAvaDetections(result.detections.map((d) => ({ videoId: d.videoId, timestamp: d.timestamp, box: [d.x1, d.y1, d.x2, d.y2], actionId: d.actionId, score: d.score }))));
   const fromFiles = evaluateFiles({ groundTruth: join(ava, 'test.csv'), detections: detCsv, labelMap: join(ava, 'label_map.pbtxt') });
   assert.deepEqual(result.report, fromFiles);
-});
-
-test('proposals and ground-truth boxes: well-formed rows at the keyframes, modes restored, live tensors flat', async () => {
-  const videos = ds.splits.test!;
-  const keyframes = videos.flatMap((v) => keyframesOf(v));
-  const timestamps = new Map<string, Set<number>>(videos.map((v) => [v.name, new Set(keyframesOf(v).map((k) => k.avaTimestamp))]));
-  det.train();
-  det.backbone.eval(); // a mixed state must come back as it was
-  // warm-up: the first pass may create lasting state (none expected, but the count is taken after it)
-  await evaluateDetector(det, ds, 'test', opts('proposals'));
-  const live = memory().liveTensors;
-  for (const which of ['proposals', 'gt'] as const) {
-    const { detections, report } = await evaluateDetector(det, ds, 'test', opts(which));
-    const boxes = keyframes.reduce((n, k) => n + (which === 'gt' ? k.gt.length : k.proposals.length), 0);
-    assert.ok(boxes > 0, which);
-    assert.equal(detections.length, boxes * 6, `${which}: one row per class (1..6) per box`);
-    for (const d of detections) {
-      assert.ok(timestamps.get(d.videoId)?.has(d.timestamp), `${which}: ${d.videoId}@${d.timestamp} is a keyframe`);
-      assert.ok(0 <= d.x1 && d.x1 <= d.x2 && d.x2 <= 1 && 0 <= d.y1 && d.y1 <= d.y2 && d.y2 <= 1, `${which}: box ${JSON.stringify(d)}`);
-      assert.ok(Number.isInteger(d.actionId) && d.actionId >= 1 && d.actionId <= 6);
-      assert.ok(d.score >= 0 && d.score <= 1);
-    }
-    assert.deepEqual(report.videos.map((v) => v.videoId), videos.map((v) => v.name));
-    assert.ok(report.pooled.mAP !== null && report.pooled.mAP >= 0 && report.pooled.mAP <= 1);
-    assert.equal(memory().liveTensors, live, `${which}: live tensors`);
-  }
-  assert.equal(det.training, true);
-  assert.equal(det.backbone.training, false);
-  assert.equal(det.roiHead.training, true);
 });
 
 test('a detector with the wrong number of classes, or a split the dataset lacks, is a UserError', async () => {
