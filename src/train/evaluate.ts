@@ -14,7 +14,7 @@
  * (`groundTruthRowsOfVideo`), and the label map is convert's (`labelMapOfClasses`).
  */
 import { keyframesOf, type Dataset } from '../data/dataset.js';
-import { samplesOfSplit, samplesOfVideo } from '../data/samples.js';
+import { samplesOfVideo, videosOfSplit } from '../data/samples.js';
 import { groundTruthRowsOfVideo, labelMapOfClasses } from '../data/convert.js';
 import { ClipLoader, type ClipSample, type LoadedClip } from '../data/loader.js';
 import { clipsToTensor } from '../data/collate.js';
@@ -57,10 +57,8 @@ export interface EvaluationResult {
 
 /** The ground truth of a split as AVA rows, as convert writes them (rows without an action left out). */
 export function groundTruthOfSplit(dataset: Dataset, split: string): GroundTruthBox[] {
-  const videos = dataset.splits[split];
-  if (!videos) samplesOfSplit(dataset, split); // throws the one-line "no split" error
   const rows: GroundTruthBox[] = [];
-  for (const v of videos ?? []) {
+  for (const v of videosOfSplit(dataset, split)) {
     for (const r of groundTruthRowsOfVideo(v)) {
       // An empty action id (a box with no option ticked) is in no label map: the evaluator drops it.
       if (r.actionId === null) continue;
@@ -72,11 +70,9 @@ export function groundTruthOfSplit(dataset: Dataset, split: string): GroundTruth
 
 /** The split's samples, each with the AVA timestamp its detections are reported at. */
 function samplesWithTimestamps(dataset: Dataset, split: string): { samples: ClipSample[]; timestamps: number[] } {
-  const videos = dataset.splits[split];
-  if (!videos) samplesOfSplit(dataset, split);
   const samples: ClipSample[] = [];
   const timestamps: number[] = [];
-  for (const v of videos ?? []) {
+  for (const v of videosOfSplit(dataset, split)) {
     const ss = samplesOfVideo(v);
     const ks = keyframesOf(v); // the same keyframes, in the same order, as samplesOfVideo's
     ss.forEach((s, i) => {
@@ -103,6 +99,7 @@ export async function evaluateDetector(det: ActionDetector, dataset: Dataset, sp
   const labelMap: LabelMap = checkClasses(det, dataset);
   const { samples, timestamps } = samplesWithTimestamps(dataset, split);
   const gt = groundTruthOfSplit(dataset, split);
+  const frameSizes = new Map(videosOfSplit(dataset, split).flatMap((v) => (v.frameSize ? [[v.name, v.frameSize] as const] : [])));
   const numClasses = det.numClasses;
   const device = o.device ?? 'cpu';
   const detections: DetectionBox[] = [];
@@ -137,7 +134,8 @@ export async function evaluateDetector(det: ActionDetector, dataset: Dataset, sp
         r = 0;
         batch.clips.forEach((c, n) => {
           const ts = timestamps[c.index]!;
-          const { width: W, height: H } = c.sourceSize;
+          // The frame size convert normalises the ground truth by (dataset.json's, else the probed one).
+          const { width: W, height: H } = frameSizes.get(c.video) ?? c.sourceSize;
           for (const b of untransformBoxes(perClip[n]!, c.sourceSize, c.plan)) {
             const [x1, y1, x2, y2] = [clip01(b[0] / W), clip01(b[1] / H), clip01(b[2] / W), clip01(b[3] / H)];
             for (let cls = 1; cls < numClasses; cls++) {

@@ -4,6 +4,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { loadDataset } from '../data/dataset.js';
+import { videosOfSplit } from '../data/samples.js';
 import { buildDetector } from '../models/presets.js';
 import { loadCheckpoint } from '../nn/checkpoint.js';
 import type { Device } from '../torch/index.js';
@@ -46,7 +47,7 @@ export async function runTest(o: TestRunOptions): Promise<TestRunResult> {
   // Cheap checks first: the checkpoint's header, the dataset and its split, before any tensor work.
   const ck = readCheckpointModel(o.checkpoint);
   const ds = await loadDataset(o.data);
-  if (!ds.splits[o.split]) fail(join(ds.root, 'annotations'), undefined, `the dataset has no split '${o.split}' (it has ${Object.keys(ds.splits).join(', ') || 'none'})`);
+  videosOfSplit(ds, o.split);
   if (o.out === undefined && !isSafeFileName(`test-${o.split}`)) fail(ds.root, `split ${JSON.stringify(o.split)}`, 'cannot be used in a folder name; give --out');
   checkCheckpointClasses(o.checkpoint, ck, ds);
   const outDir = resolve(o.out ?? defaultTestOutDir(o.checkpoint, o.split));
