@@ -10,6 +10,7 @@ import { registerStats } from './stats.js';
 import { registerConvert } from './convert.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
+import { registerTest } from './test.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerConvert(program);
   registerEval(program);
   registerTrain(program);
+  registerTest(program);
 }
