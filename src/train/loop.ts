@@ -125,8 +125,6 @@ export function loadBackboneFrom(det: ActionDetector, path: string): string[] {
   });
 }
 
-type LossLogits = { lossLogits?: (logits: torch.Tensor) => torch.Tensor };
-
 /** Trains (or continues) a run. Frees nothing it returns: the caller disposes `detector`. */
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const c = o.config;
@@ -165,7 +163,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       emit({ kind: 'note', message: `resumed ${o.outDir} after epoch ${state.epoch} (iteration ${state.iteration})` });
     }
     o.onReady?.(state);
-    const withLossLogits = det as ActionDetector & LossLogits;
     const params = det.parameters();
     const numClasses = c.model.head.numClasses;
     const rate = new RateMeter();
@@ -208,7 +205,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           const logits = det.forward(x, t.rois); // [K, numClasses]
           const li = lossInputs(logits, t); // [M, numClasses - 1]
           if (li.logits.shape[0] === 0) return Number.NaN; // no box takes part ('ignore' and no positives)
-          const z = withLossLogits.lossLogits ? withLossLogits.lossLogits(li.logits) : li.logits;
+          const z = det.lossLogits(li.logits); // the reference's logit BatchNorm (identity when logitNorm is 'none')
           const l = loss(z, li.targets);
           (c.accumulate > 1 ? l.div(c.accumulate) : l).backward();
           return l.item();

@@ -27,17 +27,8 @@ export interface ValidationResult {
 
 export type Validator = (det: ActionDetector, dataset: Dataset, split: string, o: ValidationOptions) => Promise<ValidationResult>;
 
-/**
- * src/train/evaluate.ts's `evaluateDetector`, or null while that module is not in this build. The
- * specifier is a variable so that this file compiles before evaluate.ts exists.
- */
+/** src/train/evaluate.ts's `evaluateDetector`, the validator of every run. */
 export async function defaultValidator(): Promise<Validator | null> {
-  const specifier = './evaluate.js';
-  try {
-    const m = (await import(specifier)) as { evaluateDetector?: Validator };
-    return m.evaluateDetector ?? null;
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return null;
-    throw e;
-  }
+  const { evaluateDetector } = await import('./evaluate.js');
+  return evaluateDetector;
 }
