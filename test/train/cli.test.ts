@@ -17,9 +17,11 @@ after(() => fx.cleanup());
 
 function assertUserError(r: { code: number; stderr: string }, re: RegExp): void {
   assert.equal(r.code, 2, r.stderr);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, re);
+  // one error line (informational lines such as the lr may come first when the error is found late)
+  const errors = r.stderr.trim().split('\n').filter((l) => l.startsWith('stad: '));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.match(errors[0]!, re);
+  assert.ok(r.stderr.trim().endsWith(errors[0]!), r.stderr);
 }
 
 test('stad train runs, writes config.json, metrics.jsonl and latest.safetensors, and --resume continues', () => {
