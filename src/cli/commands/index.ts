@@ -9,6 +9,7 @@ import { registerSynth } from './synth.js';
 import { registerStats } from './stats.js';
 import { registerConvert } from './convert.js';
 import { registerEval } from './eval.js';
+import { registerTrain } from './train.js';
 import { registerTest } from './test.js';
 
 export function registerCommands(program: Command): void {
@@ -17,5 +18,6 @@ export function registerCommands(program: Command): void {
   registerStats(program);
   registerConvert(program);
   registerEval(program);
+  registerTrain(program);
   registerTest(program);
 }

@@ -1,0 +1,61 @@
+/**
+ * `stad train --config <preset|file> [--data <dir>] [--out <runs/name>] [--set k=v]... [--resume <dir>]
+ * [--load-from <ckpt>] [--epochs N] [--batch-size N] [--no-scale-lr]`: trains a detector with
+ * validation each epoch (src/train). Everything a user can get wrong (the config, the dataset, the run
+ * folder, the checkpoint) is checked before the run folder is created.
+ */
+import type { Command } from 'commander';
+import { UserError } from '../../util/errors.js';
+
+interface TrainFlags {
+  config?: string;
+  data?: string;
+  out?: string;
+  set: string[];
+  resume?: string;
+  loadFrom?: string;
+  epochs?: number;
+  batchSize?: number;
+  scaleLr: boolean;
+  workers?: number;
+  threads?: number;
+  logEvery: number;
+}
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, got "${v}"`);
+    return n;
+  };
+}
+
+function nonNegativeInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UserError(`${flag}: expected an integer >= 0, got "${v}"`);
+    return n;
+  };
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('Train a detector: validation every epoch, checkpoints, resumable (configs/ holds the presets)')
+    .option('--config <preset|file>', 'a preset name from configs/ or a JSON file')
+    .option('--data <dir>', "dataset folder (overrides the config's data.dir)")
+    .option('--out <dir>', 'run folder (default runs/<config name>); must be absent or empty')
+    .option('--set <key=value>', 'override a config field before validation, e.g. optim.lr=0.01 (value as JSON, else text); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--resume <dir>', 'continue a stopped run from <dir>/latest.safetensors with its saved config')
+    .option('--load-from <ckpt>', 'initialise the backbone from a Kinetics-400 checkpoint (safetensors from `stad convert checkpoint`)')
+    .option('--epochs <n>', 'override epochs', positiveInt('--epochs'))
+    .option('--batch-size <n>', 'override batchSize (the lr scales linearly unless --no-scale-lr)', positiveInt('--batch-size'))
+    .option('--no-scale-lr', 'keep optim.lr as written whatever the batch size')
+    .option('--workers <n>', 'override workers (loader threads)', nonNegativeInt('--workers'))
+    .option('--threads <n>', "override threads (libtorch's intra-op threads)", positiveInt('--threads'))
+    .option('--log-every <n>', 'off a terminal: one progress line every n steps', positiveInt('--log-every'), 20)
+    .action(async (flags: TrainFlags) => {
+      const { runTrainCommand } = await import('./train-run.js');
+      await runTrainCommand(flags);
+    });
+}

@@ -1,0 +1,300 @@
+/**
+ * The training loop: ClipLoader batches -> clipsToTensor -> assignTargets -> forward -> lossInputs ->
+ * lossLogits (the reference's BatchNorm on the logits, when the detector has it) -> loss -> backward ->
+ * gradient clipping -> an optimiser step every `accumulate` batches, with the learning rate set per
+ * iteration from the schedule. Validation every `valInterval` epochs, a checkpoint after every epoch
+ * (latest.safetensors) and the best by all_mAP (best.safetensors).
+ *
+ * Determinism. Every random draw is keyed by (seed, epoch, batch), never by how many draws came before:
+ * the loader's order and augmentation (its own keyed generator), the RoI sampling of the assigner (an
+ * Rng per step), and what libtorch draws (weight init, dropout), for which libtorch's generator is
+ * re-seeded with manualSeed(hash(seed, epoch, batch)) before each step. So a run resumed from the
+ * checkpoint of epoch e draws exactly the numbers the uninterrupted run drew, without saving libtorch's
+ * generator state (which the binding does not expose, and which differs between CPU and CUDA), and the
+ * results do not depend on the loader's worker count.
+ */
+import { readSafetensors } from '../nn/safetensors.js';
+import { clipGradNorm_, StateDictError, type Optimizer } from '../nn/index.js';
+import * as torch from '../torch/index.js';
+import { Rng, hashKeys } from '../data/rng.js';
+import { ClipLoader, type LoadedClip } from '../data/loader.js';
+import { clipsToTensor } from '../data/collate.js';
+import { samplesOfSplit } from '../data/samples.js';
+import { computeStats } from '../data/stats.js';
+import type { Dataset } from '../data/dataset.js';
+import { assignTargets, buildDetector, lossInputs, type ActionDetector, type ClipBoxes } from '../models/index.js';
+import { buildLoss } from '../losses/index.js';
+import { UserError } from '../util/errors.js';
+import { join } from 'node:path';
+import { effectiveLR, type RunConfig } from './config.js';
+import { buildOptimizer } from './optimizer.js';
+import { scheduledLR } from './schedule.js';
+import { BEST_FILE, INITIAL_STATE, LATEST_FILE, loadRunCheckpoint, saveRunCheckpoint, type TrainState } from './checkpoint.js';
+import { RateMeter, estimateRemaining, isValEpoch, valPassesFrom, type TrainEvent } from './progress.js';
+import type { Validator } from './validation.js';
+
+export interface TrainOptions {
+  config: RunConfig;
+  dataset: Dataset;
+  /** Run folder (must exist): checkpoints go here. */
+  outDir: string;
+  /** Continue from outDir/latest.safetensors. */
+  resume?: boolean;
+  /** A Kinetics-400 (recognizer) checkpoint in safetensors: its backbone.* initialises the backbone. */
+  loadFrom?: string;
+  /** Validation (null: none; then no best.safetensors). */
+  validator?: Validator | null;
+  onEvent?: (e: TrainEvent) => void;
+  device?: torch.Device;
+  /**
+   * Called once everything is loaded and checked, before the first step: where the caller creates the
+   * run folder, so that a failure before it leaves nothing behind.
+   */
+  onReady?: (state: TrainState) => void;
+  /** Stop after this many finished epochs (of `config.epochs`), as if interrupted; the schedule still spans config.epochs. */
+  stopAfterEpochs?: number;
+}
+
+export interface TrainResult {
+  detector: ActionDetector;
+  state: TrainState;
+  /** Mean training loss of each epoch run in this call. */
+  epochLosses: number[];
+  /** Loss of every step run in this call (NaN for a step without boxes). */
+  stepLosses: number[];
+}
+
+/** The libtorch seed of one step (and of init: epoch -1). */
+export function stepSeed(seed: number, epoch: number, batch: number): number {
+  // manualSeed takes a non-negative integer; 31 bits keep it a small integer on every platform
+  return hashKeys([seed, 'torch', epoch, batch]) & 0x7fffffff;
+}
+
+function toClipBoxes(c: LoadedClip, minScore: number): ClipBoxes {
+  return { gtBoxes: c.boxes, gtLabels: c.labels, proposals: c.proposals.filter((p) => p.score >= minScore).map((p) => p.box) };
+}
+
+/** Training-split facts for the losses: boxes per non-background class, labelled boxes. */
+function lossContext(ds: Dataset, split: string): { classCounts: number[]; numBoxes: number } {
+  const s = computeStats(ds).splits[split];
+  if (!s) throw new UserError(`${ds.root}: the dataset has no split '${split}'`);
+  return { classCounts: s.counts, numBoxes: s.actionBoxes };
+}
+
+/** UserError when the model's classes do not match the dataset's. */
+export function checkClasses(config: RunConfig, ds: Dataset): void {
+  const n = ds.classes.length;
+  if (n < 2) throw new UserError(`${ds.root}: the dataset has no action classes (no VIA3 action attribute found)`);
+  if (config.model.head.numClasses !== n) {
+    throw new UserError(`model.head.numClasses: ${config.model.head.numClasses} but the dataset has ${n} classes including None (${ds.classes.join(', ')})`);
+  }
+}
+
+/** Builds the detector of a run; UserError when its classes do not match the dataset's. */
+export function buildRunDetector(config: RunConfig, ds: Dataset): ActionDetector {
+  checkClasses(config, ds);
+  torch.manualSeed(stepSeed(config.seed, -1, 0));
+  return buildDetector(config.model);
+}
+
+const SAFETENSORS_DTYPES = new Map<string, torch.DType>([
+  ['F32', 'float32'],
+  ['F64', 'float64'],
+  ['F16', 'float16'],
+  ['BF16', 'bfloat16'],
+  ['I64', 'int64'],
+  ['I32', 'int32'],
+]);
+
+/** Loads a recognizer checkpoint's backbone.* into the detector (UserError when it does not fit). */
+export function loadBackboneFrom(det: ActionDetector, path: string): string[] {
+  const { tensors } = readSafetensors(path);
+  return torch.tidy(() => {
+    const state = new Map<string, torch.Tensor>();
+    for (const [k, raw] of Object.entries(tensors)) {
+      const dtype = SAFETENSORS_DTYPES.get(raw.dtype);
+      if (!dtype) throw new UserError(`${path}: ${k}: unsupported dtype ${raw.dtype}`);
+      state.set(k, torch.fromBytes(raw.data, raw.shape, dtype));
+    }
+    try {
+      return det.loadBackbone(state, path).ignored;
+    } catch (e) {
+      if (e instanceof StateDictError) throw new UserError(e.message);
+      throw e;
+    }
+  });
+}
+
+/** Trains (or continues) a run. Frees nothing it returns: the caller disposes `detector`. */
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const c = o.config;
+  const ds = o.dataset;
+  const device = o.device ?? 'cpu';
+  const emit = o.onEvent ?? (() => undefined);
+  torch.setNumThreads(c.threads);
+
+  const trainSamples = samplesOfSplit(ds, c.data.trainSplit);
+  if (trainSamples.length === 0) throw new UserError(`${ds.root}: split '${c.data.trainSplit}' has no annotated keyframes`);
+  const validate = o.validator ?? null;
+  const valSamples = validate ? samplesOfSplit(ds, c.data.testSplit).length : 0;
+  const det = buildRunDetector(c, ds);
+  let optimizer: Optimizer<{ lr: number }> | null = null;
+  const loader = new ClipLoader(trainSamples, {
+    clip: { clipLen: c.model.input.frames, frameInterval: c.model.input.frameInterval },
+    batchSize: c.batchSize,
+    mode: 'train',
+    augmentation: c.data.augmentation,
+    numWorkers: c.workers,
+    seed: c.seed,
+    repeatThreshold: c.repeatThreshold ?? undefined,
+  });
+  try {
+    if (o.loadFrom && !o.resume) {
+      const ignored = loadBackboneFrom(det, o.loadFrom);
+      emit({ kind: 'note', message: `backbone from ${o.loadFrom}${ignored.length ? ` (ignored ${ignored.length} tensors outside backbone.*)` : ''}` });
+    }
+    if (device !== 'cpu') det.to(device);
+    const baseLR = effectiveLR(c);
+    optimizer = buildOptimizer(det, c.optim, baseLR);
+    const loss = buildLoss(c.loss, lossContext(ds, c.data.trainSplit));
+    let state: TrainState = structuredClone(INITIAL_STATE);
+    if (o.resume) {
+      state = loadRunCheckpoint(join(o.outDir, LATEST_FILE), det, optimizer);
+      emit({ kind: 'note', message: `resumed ${o.outDir} after epoch ${state.epoch} (iteration ${state.iteration})` });
+    }
+    o.onReady?.(state);
+    const params = det.parameters();
+    const numClasses = c.model.head.numClasses;
+    const rate = new RateMeter();
+    const epochLosses: number[] = [];
+    const stepLosses: number[] = [];
+    const stopAt = Math.min(c.epochs, o.stopAfterEpochs ?? c.epochs);
+
+    for (let epoch = state.epoch; epoch < stopAt; epoch++) {
+      det.train();
+      const batches = loader.batchesPerEpoch(epoch);
+      const epochStart = performance.now();
+      let sum = 0;
+      let counted = 0;
+      let pending = 0; // batches whose gradients wait for the optimiser step
+      let batch = 0;
+      let t0 = performance.now();
+      optimizer.zeroGrad();
+      for await (const b of loader.epoch(epoch)) {
+        const lr = scheduledLR(c.schedule, baseLR, c.epochs, epoch, batch, batches);
+        optimizer.setLR(lr);
+        torch.manualSeed(stepSeed(c.seed, epoch, batch));
+        const rng = new Rng(c.seed, 'assign', epoch, batch);
+        const value = torch.tidy(() => {
+          const t = assignTargets(
+            b.clips.map((clip) => toClipBoxes(clip, c.assigner.minProposalScore)),
+            {
+              numClasses,
+              posIouThr: c.assigner.posIou,
+              negIouThr: c.assigner.posIou,
+              minPosIou: c.assigner.posIou,
+              numSamples: c.assigner.numRois,
+              addGtAsProposals: c.assigner.addGtAsProposals,
+              negatives: c.assigner.negatives,
+              random: () => rng.next(),
+              device,
+            },
+          );
+          if (t.rois.shape[0] === 0) return Number.NaN; // every box cropped out of view
+          const x = clipsToTensor(b, device); // [N, 3, T, H, W]
+          const logits = det.forward(x, t.rois); // [K, numClasses]
+          const li = lossInputs(logits, t); // [M, numClasses - 1]
+          if (li.logits.shape[0] === 0) return Number.NaN; // no box takes part ('ignore' and no positives)
+          const z = det.lossLogits(li.logits); // the reference's logit BatchNorm (identity when logitNorm is 'none')
+          const l = loss(z, li.targets);
+          (c.accumulate > 1 ? l.div(c.accumulate) : l).backward();
+          return l.item();
+        });
+        pending++;
+        batch++;
+        state.iteration++;
+        // the epoch's last batches step even when fewer than `accumulate`: an epoch ends on a step, so that
+        // its checkpoint holds no half-summed gradients
+        if (pending === c.accumulate || batch === batches) {
+          if (c.gradClip !== null) clipGradNorm_(params, c.gradClip);
+          optimizer.step();
+          optimizer.zeroGrad();
+          pending = 0;
+        }
+        stepLosses.push(value);
+        if (Number.isFinite(value)) {
+          sum += value;
+          counted++;
+        }
+        const t1 = performance.now();
+        rate.add((t1 - t0) / 1000, b.clips.length);
+        t0 = t1;
+        const eta = estimateRemaining({
+          secPerBatch: rate.batchSeconds!,
+          secPerClip: rate.clipSeconds!,
+          batchesLeftInEpoch: batches - batch,
+          batchesPerEpoch: batches,
+          epochsAfter: c.epochs - epoch - 1,
+          valPassesLeft: validate ? valPassesFrom(epoch + 1, c.epochs, c.valInterval) : 0,
+          lastValSeconds: state.lastValSeconds,
+          valClips: valSamples,
+        });
+        emit({
+          kind: 'step',
+          epoch,
+          batch,
+          batches,
+          epochs: c.epochs,
+          iteration: state.iteration,
+          loss: value,
+          lr,
+          clipsPerSec: 1 / Math.max(1e-9, rate.clipSeconds!),
+          epochEtaSec: eta.epoch,
+          runEtaSec: eta.run,
+        });
+      }
+      const meanLoss = counted > 0 ? sum / counted : Number.NaN;
+      epochLosses.push(meanLoss);
+      emit({ kind: 'epoch', epoch: epoch + 1, meanLoss, seconds: (performance.now() - epochStart) / 1000 });
+      state = { ...state, epoch: epoch + 1, sampler: { epoch: epoch + 1, batch: 0 } };
+
+      let isBest = false;
+      if (validate && isValEpoch(epoch + 1, c.epochs, c.valInterval)) {
+        const v0 = performance.now();
+        det.eval();
+        const { report } = await validate(det, ds, c.data.testSplit, {
+          boxes: c.data.valBoxes,
+          batchSize: c.batchSize,
+          testShortSide: c.data.testShortSide,
+          clip: { clipLen: c.model.input.frames, frameInterval: c.model.input.frameInterval },
+          numWorkers: c.workers,
+          device,
+          onProgress: (p) => emit({ kind: 'val-progress', epoch: epoch + 1, done: p.done, total: p.total }),
+        });
+        det.train();
+        const seconds = (performance.now() - v0) / 1000;
+        const score = report.allMAP ?? Number.NEGATIVE_INFINITY;
+        isBest = state.best === null || score > state.best.allMAP;
+        state = { ...state, lastValSeconds: seconds, best: isBest ? { allMAP: Number.isFinite(score) ? score : -1, epoch: epoch + 1 } : state.best };
+        emit({ kind: 'val', epoch: epoch + 1, report, seconds, isBest });
+      }
+      // best first: a crash between the two leaves a latest that does not yet know of this best
+      if (isBest) {
+        const p = join(o.outDir, BEST_FILE);
+        saveRunCheckpoint(p, det, c, state);
+        emit({ kind: 'checkpoint', path: p });
+      }
+      const latest = join(o.outDir, LATEST_FILE);
+      saveRunCheckpoint(latest, det, c, state, optimizer);
+      emit({ kind: 'checkpoint', path: latest });
+    }
+    return { detector: det, state, epochLosses, stepLosses };
+  } catch (e) {
+    det.dispose();
+    throw e;
+  } finally {
+    optimizer?.zeroGrad();
+    optimizer?.dispose();
+    await loader.close();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Validation as the trainer sees it: `evaluateDetector` (src/train/evaluate.ts, written beside this
+ * module) runs the detector over a split and scores it with the AVA frame mAP. The trainer depends on
+ * this interface only, so a test can pass its own validator and the loop runs without evaluate.ts.
+ */
+import type { ActionDetector } from '../models/index.js';
+import type { Dataset } from '../data/dataset.js';
+import type { ClipSpec } from '../data/clip.js';
+import type { Device } from '../torch/index.js';
+import type { DetectionBox, FrameMapReport } from '../eval/index.js';
+import type { ProgressCallback } from '../util/progress.js';
+
+export interface ValidationOptions {
+  boxes: 'proposals' | 'gt';
+  batchSize: number;
+  testShortSide: number;
+  clip: ClipSpec;
+  numWorkers?: number;
+  device?: Device;
+  onProgress?: ProgressCallback;
+}
+
+export interface ValidationResult {
+  report: FrameMapReport;
+  detections: DetectionBox[];
+}
+
+export type Validator = (det: ActionDetector, dataset: Dataset, split: string, o: ValidationOptions) => Promise<ValidationResult>;
+
+/** src/train/evaluate.ts's `evaluateDetector`, the validator of every run. */
+export async function defaultValidator(): Promise<Validator | null> {
+  const { evaluateDetector } = await import('./evaluate.js');
+  return evaluateDetector;
+}
