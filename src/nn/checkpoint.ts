@@ -16,7 +16,7 @@ import {
   type Dtype,
   type RawTensor,
   type TensorSpec,
-} from './safetensors.js';
+} from '../serialization/safetensors.js';
 import { fail } from '../util/errors.js';
 
 const TO_SAFETENSORS: Record<DType, Dtype> = {

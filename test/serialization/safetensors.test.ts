@@ -15,7 +15,7 @@ import {
   summarizeMismatches,
   writeSafetensors,
   type RawTensor,
-} from '../../src/nn/safetensors.js';
+} from '../../src/serialization/safetensors.js';
 
 function f32(shape: number[], values: number[]): RawTensor {
   return { dtype: 'F32', shape, data: new Uint8Array(new Float32Array(values).buffer) };
