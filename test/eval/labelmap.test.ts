@@ -21,8 +21,8 @@ test('the real AVA v2.1 label map: 60 evaluated classes out of ids 1..80', () =>
 });
 
 test('one-line and multi-line layouts give the same map', () => {
-  const one = readLabelMap(join(fixtures, 'eval', 'labelmap_oneline.pbtxt'));
-  const multi = readLabelMap(join(fixtures, 'eval', 'labelmap_multiline.pbtxt'));
+  const one = readLabelMap(join(fixtures, 'eval', 'labelmap-oneline.pbtxt'));
+  const multi = readLabelMap(join(fixtures, 'eval', 'labelmap-multiline.pbtxt'));
   assert.deepEqual(one.ids, [1, 2, 3, 4, 5, 6]);
   assert.deepEqual([...one.names], [...multi.names]);
   const mixed = parseLabelMap('item { name: \'a b\' id: 7 } item {\n  id: 2\n  display_name: "c \\"q\\""\n}\nitem: { label_id: 3, name: "d" extra { x: 1 } }', 'mixed');

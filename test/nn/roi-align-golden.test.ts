@@ -1,5 +1,5 @@
 /**
- * Checks the RoIAlign golden fixture (test/fixtures/roi_align/golden.json, made by torchvision) against a
+ * Checks the RoIAlign golden fixture (test/fixtures/roi-align/golden.json, made by torchvision) against a
  * plain float64 JavaScript RoIAlign written from the algorithm's definition. This pins down what the
  * fixture means (aligned = half-pixel offset, adaptive sampling grid, zero outside [-1, size]) for the
  * tensor implementation, which will be tested against the same file.
@@ -20,7 +20,7 @@ interface Case {
   grad_out: number[];
   grad_input: number[];
 }
-const golden = JSON.parse(readFileSync(join(fixtures, 'roi_align', 'golden.json'), 'utf8')) as { input_shape: number[]; input: number[]; cases: Case[] };
+const golden = JSON.parse(readFileSync(join(fixtures, 'roi-align', 'golden.json'), 'utf8')) as { input_shape: number[]; input: number[]; cases: Case[] };
 
 /**
  * RoIAlign (aligned) forward; also accumulates d(sum(out * gradOut))/d(input) into `gradIn` when given.
