@@ -150,7 +150,9 @@ test('rejects overlapping offsets, gaps and trailing bytes', () => {
 });
 
 test('rejects an unknown dtype, a bad shape and a shape/size mismatch', () => {
-  rejects(rawFile({ w: { dtype: 'F31', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor "w"\.dtype: unknown dtype "F31"/);
+  rejects(rawFile({ w: { dtype: 'F31', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor "w"\.dtype: unsupported dtype "F31" \(stad reads F32, F64, F16, BF16, I64, I32, I16, I8, U8, BOOL\)/);
+  // A code of the format that no stad tensor type holds is refused up front, not loaded as bytes.
+  rejects(rawFile({ w: { dtype: 'U32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor "w"\.dtype: unsupported dtype "U32"/);
   rejects(rawFile({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor "w"\.shape\.0/);
   rejects(rawFile({ w: { dtype: 'F32', shape: [2, 3], data_offsets: [0, 20] } }, new Uint8Array(20)), /tensor "w": F32 \[2, 3\] needs 24 bytes but data_offsets \[0, 20\] hold 20/);
   rejects(rawFile({ w: { dtype: 'F32', shape: [1], data_offsets: [0, 4], extra: 1 } }, new Uint8Array(4)), /tensor "w"/);
