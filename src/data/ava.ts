@@ -37,23 +37,22 @@ export type AvaBoxKind = 'ground truth' | 'detections';
 
 export type NormalizedBox = [number, number, number, number];
 
-export interface AvaGroundTruthRow {
+/** One row of a box CSV as an object (conversion works on these; the evaluator on AvaBoxTable). */
+interface AvaBoxRow {
   videoId: string;
   timestamp: number;
   /** [x1, y1, x2, y2] in [0, 1]. */
   box: NormalizedBox;
-  /** Action id (label map id); null when the column is empty. */
+  /** Action id (label map id); null when the column is empty (no label, or a class-agnostic proposal). */
   actionId: number | null;
+}
+
+export interface AvaGroundTruthRow extends AvaBoxRow {
   /** Person (track) id; null when absent or empty. */
   personId: number | null;
 }
 
-export interface AvaDetectionRow {
-  videoId: string;
-  timestamp: number;
-  box: NormalizedBox;
-  /** Action id; null for a class-agnostic proposal. */
-  actionId: number | null;
+export interface AvaDetectionRow extends AvaBoxRow {
   score: number;
 }
 

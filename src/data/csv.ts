@@ -6,8 +6,9 @@
  * A UTF-8 BOM, CRLF line ends and blank lines are accepted; fields may be double-quoted (Python's csv
  * rules: quotes around a field, "" inside). Errors are UserErrors naming the file and the line.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { fail, UserError } from '../util/errors.js';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { fail } from '../util/errors.js';
+import { openForReading } from '../util/fs.js';
 import type { ProgressCallback } from '../util/progress.js';
 
 export interface CsvReadOptions {
@@ -35,15 +36,6 @@ export interface RowView {
 /** A row view with room for MAX_FIELDS fields, to reuse across rows. */
 export function newRowView(): RowView {
   return { buf: Buffer.alloc(0), starts: new Int32Array(MAX_FIELDS), ends: new Int32Array(MAX_FIELDS), count: 0 };
-}
-
-function openForReading(path: string, what: string): number {
-  try {
-    return openSync(path, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: cannot read ${what}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`);
-  }
 }
 
 /** Splits a line holding double quotes the way Python's csv module does (quotes around fields, "" inside). */

@@ -8,15 +8,7 @@ import { Tensor, fromBytes, toBytes, tidy, noGrad } from '../torch/index.js';
 import { DTYPE_INFO, dtypeOfSafetensors } from '../torch/dtype.js';
 import type { Module } from './module.js';
 import type { Optimizer, OptimizerState } from './optim/optimizer.js';
-import {
-  readSafetensors,
-  readSafetensorsHeader,
-  writeSafetensors,
-  listMismatches,
-  summarizeMismatches,
-  type RawTensor,
-  type TensorSpec,
-} from '../serialization/safetensors.js';
+import { checkSafetensorsAgainst, readSafetensors, writeSafetensors, type RawTensor, type TensorSpec } from '../serialization/safetensors.js';
 import { fail } from '../util/errors.js';
 
 /** Prefix of optimiser state tensors inside a checkpoint. */
@@ -73,12 +65,9 @@ function parseJsonField(path: string, metadata: Record<string, string>, key: str
  * shape and dtype of the model must match the file (strict); mismatches are listed in one UserError.
  */
 export function loadCheckpoint(path: string, module: Module, optimizer?: Optimizer<{ lr: number }>): LoadedCheckpoint {
-  const header = readSafetensorsHeader(path);
   const expected: Record<string, TensorSpec> = {};
   for (const [name, t] of module.stateDict()) expected[name] = specOf(t);
-  const modelPart = Object.fromEntries(Object.entries(header.tensors).filter(([k]) => !k.startsWith(OPTIM_PREFIX)));
-  const mismatches = listMismatches(expected, modelPart);
-  if (mismatches.length > 0) fail(path, undefined, `does not match the model: ${summarizeMismatches(mismatches)}`);
+  checkSafetensorsAgainst(path, expected, (name) => name.startsWith(OPTIM_PREFIX));
   const { tensors, metadata } = readSafetensors(path);
   tidy(() => {
     const state = new Map<string, Tensor>();

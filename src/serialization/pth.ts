@@ -14,8 +14,9 @@
  * PySlowFast (`{epoch, model_state, optimizer_state, cfg}`), `{model: ...}`, or a bare state dict.
  * Tensors come out C-contiguous (non-contiguous strides and storage offsets are resolved by copying).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { fail } from '../util/errors.js';
+import { cannotRead, openForReading } from '../util/fs.js';
 import { DTYPE_INFO, STORAGE_CLASSES, dtypeOfStorage } from '../torch/dtype.js';
 import { dtypeSize, numel, type RawTensor, type SafetensorsDType } from './safetensors.js';
 import { kindOf, PickleGlobal, PickleObject, PickleTuple, unpickle, type HostValue, type PickleDict, type PickleValue } from './pickle.js';
@@ -194,15 +195,13 @@ export class PthArchive {
 function readHead(file: string): Uint8Array {
   // A ZipReader would also reject a non-zip, but this gives the more helpful message for old checkpoints.
   const zipHead = new Uint8Array(2);
+  const fd = openForReading(file);
   try {
-    const fd = openSync(file, 'r');
-    try {
-      readSync(fd, zipHead, 0, 2, 0);
-    } finally {
-      closeSync(fd);
-    }
+    readSync(fd, zipHead, 0, 2, 0);
   } catch (e) {
-    fail(file, undefined, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    cannotRead(file, undefined, e); // a directory opens but does not read (EISDIR)
+  } finally {
+    closeSync(fd);
   }
   return zipHead;
 }

@@ -11,10 +11,10 @@
  * every offset range against the data section and the tensor's dtype and shape. Every failure is a
  * `UserError` naming the file and the tensor.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { fail } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { openForReading, readFileOrFail, writeFileAtomic } from '../util/fs.js';
 import { DTYPE_INFO, SAFETENSORS_DTYPES, dtypeOfSafetensors, type SafetensorsDType } from '../torch/dtype.js';
 
 export type { SafetensorsDType } from '../torch/dtype.js';
@@ -228,23 +228,12 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
  * one buffer holding the whole file.
  */
 export function readSafetensors(path: string): SafetensorsContents {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    fail(path, undefined, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return decodeSafetensors(bytes, path);
+  return decodeSafetensors(readFileOrFail(path), path);
 }
 
 /** Reads and checks only the header (cheap: for checking a large checkpoint against a model first). */
 export function readSafetensorsHeader(path: string): SafetensorsHeader {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    fail(path, undefined, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const fd = openForReading(path);
   try {
     const size = fstatSync(fd).size;
     const prefix = Buffer.alloc(8);
@@ -321,18 +310,14 @@ export function summarizeMismatches(mismatches: readonly Mismatch[], max = 5): s
   return `${head}: ${shown}${more}`;
 }
 
-/** Checks a safetensors file's header against the expected tensors; throws one UserError listing the mismatches. */
-export function checkSafetensorsAgainst(path: string, expected: Record<string, TensorSpec>): void {
-  const header = readSafetensorsHeader(path);
-  const mismatches = listMismatches(expected, header.tensors);
-  if (mismatches.length > 0) fail(path, undefined, `does not match the model: ${summarizeMismatches(mismatches)}`);
-}
-
 /**
- * Reads a checkpoint for a model: checks the header against `expected` first (every name, shape and
- * dtype; one UserError listing the mismatches), then reads the data. Extra tensors are refused too.
+ * Checks a safetensors file's header against the expected tensors (every name, shape and dtype; extra
+ * tensors are mismatches too) before any data is read; throws one UserError listing the mismatches.
+ * `ignore` leaves out names of the file that are not the model's business (an optimiser's state, say).
  */
-export function readSafetensorsFor(path: string, expected: Record<string, TensorSpec>): SafetensorsContents {
-  checkSafetensorsAgainst(path, expected);
-  return readSafetensors(path);
+export function checkSafetensorsAgainst(path: string, expected: Record<string, TensorSpec>, ignore: (name: string) => boolean = () => false): void {
+  const header = readSafetensorsHeader(path);
+  const actual = Object.fromEntries(Object.entries(header.tensors).filter(([name]) => !ignore(name)));
+  const mismatches = listMismatches(expected, actual);
+  if (mismatches.length > 0) fail(path, undefined, `does not match the model: ${summarizeMismatches(mismatches)}`);
 }

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtures, sharedFixtures, tempDir } from '../helpers.js';
-import { formatLabelMap, makeLabelMap, parseLabelMap, readLabelMap, writeLabelMap } from '../../src/data/labelmap.js';
+import { formatLabelMap, makeLabelMap, parseLabelMap, readLabelMap } from '../../src/data/labelmap.js';
 import { UserError } from '../../src/util/errors.js';
+import { writeFileAtomic } from '../../src/util/fs.js';
 
 const AVA = join(sharedFixtures, 'ava', 'ava_action_list_v2.1_for_activitynet_2018.pbtxt');
 
@@ -33,12 +34,12 @@ test('one-line and multi-line layouts give the same map', () => {
   ]);
 });
 
-test('writeLabelMap writes the multi-line layout that reads back the same (and that the official line reader accepts)', () => {
+test('formatLabelMap writes the multi-line layout that reads back the same (and that the official line reader accepts)', () => {
   const { dir, cleanup } = tempDir();
   try {
     const m = readLabelMap(AVA);
     const path = join(dir, 'sub', 'labels.pbtxt');
-    writeLabelMap(path, m);
+    writeFileAtomic(path, formatLabelMap(m));
     const text = readFileSync(path, 'utf8');
     assert.equal(text, readFileSync(AVA, 'utf8'));
     const back = readLabelMap(path);

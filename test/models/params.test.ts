@@ -1,6 +1,6 @@
 /**
  * Parameter counts and state-dict names against the same architecture built in PyTorch
- * (test/fixtures/models/param_counts.py, run with Debian's python3-torch 1.13), and names spot-checked
+ * (test/fixtures/models/reference_model.py, run with Debian's python3-torch 1.13), and names spot-checked
  * against mmaction2's modules (resnet3d.py, resnet3d_slowfast.py, bbox_head.py) so that its
  * checkpoints load by identity.
  */
@@ -13,7 +13,7 @@ import * as torch from '../../src/torch/index.js';
 import { StateDictError } from '../../src/nn/index.js';
 import { buildDetector, modelPreset, type ModelConfig, type ActionDetector } from '../../src/models/index.js';
 
-/** Printed by `/usr/bin/python3 test/fixtures/models/param_counts.py`. */
+/** Printed by `/usr/bin/python3 test/fixtures/models/reference_model.py`. */
 const PYTORCH_PARAMS = {
   slowfast_r50_8x8x1: 33_830_265,
   slowfast_r50_8x8x1_logit_bn: 33_830_427,
