@@ -45,7 +45,7 @@ import {
   type AvaGroundTruthRow,
   type NormalizedBox,
 } from './ava.js';
-import { formatLabelMap, makeLabelMap, readLabelMap } from './labelmap.js';
+import { formatLabelMap, makeLabelMap, readLabelMap, type LabelMap } from './labelmap.js';
 import { allVideos, naturalCompare, type Dataset, type DatasetVideo, type FrameSize } from './dataset.js';
 import type { Via3Box } from './via3/read.js';
 import { serializeVia3Project, type Via3BoxToWrite } from './via3/write.js';
@@ -120,19 +120,11 @@ export function via3ToAva(ds: Dataset, outDir: string, opts: Via3ToAvaOptions = 
         timestamp: style,
         ...(v.gt.files[0]?.kind === 'video' ? { videoFile: v.gt.files[0].fileName } : {}),
       };
-      for (const [ts, group] of byKeyframe(v.gt.boxes)) {
-        group.forEach((b, personId) => {
-          const box = normalise(b.box, size, summary);
-          const actions = b.labels.filter((l) => l > 0);
-          if (actions.length === 0 && !includeBackground) {
-            summary.omitted++;
-            return;
-          }
-          boxes++;
-          if (b.labels.length === 0) gtRows.push({ videoId: v.name, timestamp: ts, box, actionId: null, personId });
-          for (const l of includeBackground ? b.labels : actions) gtRows.push({ videoId: v.name, timestamp: ts, box, actionId: l, personId });
-        });
-      }
+      const counts = { boxes: 0, clipped: 0, omitted: 0 };
+      gtRows.push(...groundTruthRowsOfVideo(v, { includeBackground }, counts));
+      boxes += counts.boxes;
+      summary.clipped += counts.clipped;
+      summary.omitted += counts.omitted;
       if (v.proposalBoxes) {
         hasProposals = true;
         for (const [ts, group] of byKeyframe(v.proposalBoxes.boxes)) {
@@ -145,7 +137,7 @@ export function via3ToAva(ds: Dataset, outDir: string, opts: Via3ToAvaOptions = 
     if (hasProposals) outputs.push([join(outDir, `${split}_proposals.csv`), formatAvaDetections(propRows)]);
     summary.splits[split] = { videos: vids.length, boxes, rows: gtRows.length, proposalRows: propRows.length };
   }
-  outputs.push([join(outDir, LABEL_MAP_FILE), formatLabelMap(makeLabelMap(ds.classes.slice(1).map((name, i) => [i + 1, name] as const)))]);
+  outputs.push([join(outDir, LABEL_MAP_FILE), formatLabelMap(labelMapOfClasses(ds.classes))]);
   outputs.push([join(outDir, AVA_SIDECAR), `${JSON.stringify(sidecar, null, 2)}\n`]);
   // Everything is computed before the first write, so an error leaves no partial output.
   for (const [path, text] of outputs) {
@@ -177,11 +169,45 @@ function byKeyframe(boxes: readonly Via3Box[]): [number, Via3Box[]][] {
   return [...m.entries()].sort((a, b) => a[0] - b[0]);
 }
 
-function normalise(box: readonly number[], size: FrameSize, summary: ConversionSummary): NormalizedBox {
+function normalise(box: readonly number[], size: FrameSize, counts: { clipped: number }): NormalizedBox {
   const raw = [box[0]! / size.width, box[1]! / size.height, box[2]! / size.width, box[3]! / size.height];
   const out = raw.map((v) => Math.min(1, Math.max(0, v))) as NormalizedBox;
-  if (out.some((v, i) => v !== raw[i])) summary.clipped++;
+  if (out.some((v, i) => v !== raw[i])) counts.clipped++;
   return out;
+}
+
+/** The label map of a dataset's classes (index 0, the background, left out): id i is `classes[i]`. */
+export function labelMapOfClasses(classes: readonly string[]): LabelMap {
+  return makeLabelMap(classes.slice(1).map((name, i) => [i + 1, name] as const));
+}
+
+/**
+ * The ground-truth rows of one video exactly as `via3ToAva` writes them to `<split>.csv`: keyframes in
+ * ascending order, boxes in project order, one row per label, person id = position in its keyframe.
+ * `stad test` evaluates against these rows in memory, so its figures are those of convert + eval.
+ */
+export function groundTruthRowsOfVideo(
+  v: DatasetVideo,
+  opts: { includeBackground?: boolean } = {},
+  counts: { boxes: number; clipped: number; omitted: number } = { boxes: 0, clipped: 0, omitted: 0 },
+): AvaGroundTruthRow[] {
+  const includeBackground = opts.includeBackground ?? true;
+  const size = requireFrameSize(v);
+  const rows: AvaGroundTruthRow[] = [];
+  for (const [ts, group] of byKeyframe(v.gt.boxes)) {
+    group.forEach((b, personId) => {
+      const box = normalise(b.box, size, counts);
+      const actions = b.labels.filter((l) => l > 0);
+      if (actions.length === 0 && !includeBackground) {
+        counts.omitted++;
+        return;
+      }
+      counts.boxes++;
+      if (b.labels.length === 0) rows.push({ videoId: v.name, timestamp: ts, box, actionId: null, personId });
+      for (const l of includeBackground ? b.labels : actions) rows.push({ videoId: v.name, timestamp: ts, box, actionId: l, personId });
+    });
+  }
+  return rows;
 }
 
 export interface AvaToVia3Options {

@@ -35,9 +35,14 @@ export function samplesOfVideo(v: DatasetVideo): ClipSample[] {
   }));
 }
 
+/** The videos of a split; a UserError naming the dataset's splits when it has no such split. */
+export function videosOfSplit(ds: Dataset, split: string): DatasetVideo[] {
+  const videos = Object.hasOwn(ds.splits, split) ? ds.splits[split] : undefined;
+  if (!videos) throw new UserError(`${join(ds.root, 'annotations')}: the dataset has no split '${split}' (it has ${Object.keys(ds.splits).join(', ')})`);
+  return videos;
+}
+
 /** Every keyframe of a split, in video then time order. */
 export function samplesOfSplit(ds: Dataset, split: string): ClipSample[] {
-  const videos = ds.splits[split];
-  if (!videos) throw new UserError(`${join(ds.root, 'annotations')}: the dataset has no split '${split}' (it has ${Object.keys(ds.splits).join(', ')})`);
-  return videos.flatMap(samplesOfVideo);
+  return videosOfSplit(ds, split).flatMap(samplesOfVideo);
 }

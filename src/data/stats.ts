@@ -1,7 +1,7 @@
 /**
  * Dataset statistics, the first thing to look at on a new dataset: how imbalanced the classes are.
  *
- * Definitions (ground truth only; proposals are not counted):
+ * Definitions (counts are of the ground truth; proposals have their own section, the last below):
  * - A class count is the number of labelled boxes carrying that class; a box with two labels counts once
  *   for each. The background ("None", class index 0) is not a class here; boxes labelled only None are
  *   counted apart (`backgroundBoxes`), as are boxes with no option ticked (`unlabelledBoxes`).
@@ -17,8 +17,12 @@
  *   frequency w_c ∝ 1 / n_c, and effective number (Cui et al., CVPR 2019) w_c ∝ (1 - β) / (1 - β^n_c)
  *   for β = 0.999 and 0.9999; each normalised so the weights of the classes present sum to their number.
  *   A class with no training box gets weight 0 (no finite weight exists).
+ * - Proposals per split: the histogram of each proposal's best IoU with the ground truth of its keyframe,
+ *   false positives and missed people (definitions in proposal-iou.ts); null when no video of the split
+ *   has a proposals project.
  */
 import type { Dataset, DatasetVideo } from './dataset.js';
+import { PROPOSAL_IOU_BIN_NAMES, proposalIouHistogram, type ProposalIouHistogram } from './proposal-iou.js';
 import type { Via3SkipCounts } from './via3/read.js';
 
 export const EFFECTIVE_NUMBER_BETAS = [0.999, 0.9999] as const;
@@ -42,6 +46,8 @@ export interface SplitStats {
   absentClasses: string[];
   /** Boxes carrying both class i and class j. */
   cooccurrence: number[][];
+  /** How the proposals cover the ground truth; null without proposals. */
+  proposals: ProposalIouHistogram | null;
 }
 
 export interface VideoStats {
@@ -96,6 +102,7 @@ export function computeStats(ds: Dataset): DatasetStats {
       largestToSmallest: null,
       absentClasses: [],
       cooccurrence: Array.from({ length: C }, () => new Array<number>(C).fill(0)),
+      proposals: proposalIouHistogram(vids),
     };
     for (const v of vids) {
       const vs = videoStats(v, C);
@@ -215,8 +222,54 @@ export function statsToJson(st: DatasetStats): Record<string, unknown> {
       inverseFrequency: byClass(st.weights.inverseFrequency),
       effectiveNumber: Object.fromEntries(Object.entries(st.weights.effectiveNumber).map(([b, w]) => [b, byClass(w)])),
     },
+    proposals: Object.fromEntries(Object.entries(st.splits).map(([k, s]) => [k, s.proposals ? proposalIouToJson(s.proposals) : null])),
     skipped: st.skipped,
   };
+}
+
+/** A histogram with its bins keyed by name ("<0.5", ..., ">=0.9"). */
+export function proposalIouToJson(h: ProposalIouHistogram): Record<string, unknown> {
+  const byBin = <T>(values: readonly T[]): Record<string, T> => Object.fromEntries(PROPOSAL_IOU_BIN_NAMES.map((b, i) => [b, values[i]!]));
+  return {
+    proposals: h.proposals,
+    bins: byBin(h.counts),
+    meanScore: byBin(h.meanScore),
+    falsePositives: h.falsePositives,
+    matched: h.matched,
+    matchedAt09: h.matchedAt09,
+    gtBoxes: h.gtBoxes,
+    misses: h.misses,
+    offKeyframe: h.offKeyframe,
+    videos: h.videos,
+  };
+}
+
+/**
+ * The proposals section: per split, the share of proposals in each IoU bin, the share of matched
+ * proposals at >= 0.9 (the assigner's positives), missed people, and the mean score per bin.
+ */
+export function formatProposalIou(hists: Readonly<Record<string, ProposalIouHistogram | null>>): string {
+  const present = Object.entries(hists).filter((e): e is [string, ProposalIouHistogram] => e[1] !== null);
+  if (present.length === 0) return 'Proposals: none (no <video>_proposal.json project)';
+  const rows = present.map(([split, h]) => [
+    split,
+    String(h.proposals),
+    ...h.counts.map((n) => `${n} ${pct(h.proposals > 0 ? n / h.proposals : 0)}`),
+    h.matchedAt09 === null ? 'n/a' : pct(h.matchedAt09),
+    `${h.misses} ${pct(h.gtBoxes > 0 ? h.misses / h.gtBoxes : 0)}`,
+  ]);
+  const bins = PROPOSAL_IOU_BIN_NAMES.map((b, i) => (i === 0 ? `${b} (false pos.)` : b));
+  const lines = [
+    "Proposals: each one's best IoU with a ground-truth box of its keyframe (training positives need >= 0.9)",
+    table(['split', 'proposals', ...bins, '>=0.9 of matched', 'missed people'], rows),
+  ];
+  for (const [split, h] of present) {
+    if (h.meanScore.some((m) => m !== null)) {
+      lines.push(`${split}: mean score ${h.meanScore.map((m, i) => `${PROPOSAL_IOU_BIN_NAMES[i]} ${m === null ? 'n/a' : m.toFixed(3)}`).join(', ')}`);
+    }
+    if (h.offKeyframe > 0) lines.push(`${split}: ${h.offKeyframe} proposals on frames without ground truth, not counted`);
+  }
+  return lines.join('\n');
 }
 
 /** Terminal tables: classes per split with shares and weights, then videos, then co-occurrences. */
@@ -259,6 +312,8 @@ export function formatStatsTable(st: DatasetStats): string {
   }
   out.push('');
   out.push(pairs.length ? `Label co-occurrence (boxes carrying both)\n  ${pairs.join('\n  ')}` : 'Label co-occurrence: no box carries two classes');
+  out.push('');
+  out.push(formatProposalIou(Object.fromEntries(splitNames.map((s) => [s, st.splits[s]!.proposals]))));
   const sk = st.skipped;
   const skippedTotal = sk.temporalSegment + sk.fileLevel + sk.nonRectangle + sk.otherFile;
   if (skippedTotal > 0) {

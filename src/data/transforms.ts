@@ -103,6 +103,20 @@ export function transformBoxes(boxes: readonly Box[], src: Size, plan: GeometryP
   });
 }
 
+/**
+ * The reverse of `transformBoxes`: boxes in output (clip) pixels back to source pixels, to report a
+ * prediction on the original frame. Not clipped: the caller clips to the frame it reports in.
+ */
+export function untransformBoxes(boxes: readonly Box[], src: Size, plan: GeometryPlan): Box[] {
+  const sx = plan.resize.width / src.width;
+  const sy = plan.resize.height / src.height;
+  const { x, y, width: cw } = plan.crop;
+  return boxes.map((b) => {
+    const [x1, x2] = plan.flip ? [cw - b[2], cw - b[0]] : [b[0], b[2]];
+    return [(x1 + x) / sx, (b[1] + y) / sy, (x2 + x) / sx, (b[3] + y) / sy];
+  });
+}
+
 export interface Normalization {
   mean: [number, number, number];
   std: [number, number, number];

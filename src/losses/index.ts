@@ -6,9 +6,13 @@
  *   const value = loss(logits, targets); // scalar
  */
 import { z } from 'zod';
-import { tensor, type Tensor } from '../torch/index.js';
+import { tensor, tidy, type Tensor } from '../torch/index.js';
 import { effectiveNumberWeights, inverseFrequencyWeights } from '../data/stats.js';
 import { bce, BceOptionsSchema } from './bce.js';
+import { focalBce, FocalBceOptionsSchema } from './focal-bce.js';
+import { sigmoidFocal, SigmoidFocalOptionsSchema } from './sigmoid-focal.js';
+import { asymmetric, AsymmetricOptionsSchema } from './asymmetric.js';
+import { logitAdjusted, LogitAdjustedOptionsSchema } from './logit-adjusted.js';
 import type { ElementwiseLoss, LossContext } from './types.js';
 
 export type { ElementwiseLoss, LossContext } from './types.js';
@@ -23,7 +27,13 @@ const CommonOptions = {
   beta: z.number().gt(0).lt(1).default(0.999).describe("effective-number beta (0.999 or 0.9999), with classWeights 'effective_number'"),
 };
 
-export const LossConfigSchema = z.discriminatedUnion('name', [BceOptionsSchema.extend(CommonOptions)]);
+export const LossConfigSchema = z.discriminatedUnion('name', [
+  BceOptionsSchema.extend(CommonOptions),
+  FocalBceOptionsSchema.extend(CommonOptions),
+  SigmoidFocalOptionsSchema.extend(CommonOptions),
+  AsymmetricOptionsSchema.extend(CommonOptions),
+  LogitAdjustedOptionsSchema.extend(CommonOptions),
+]);
 
 export type LossConfig = z.infer<typeof LossConfigSchema>;
 export type LossName = LossConfig['name'];
@@ -31,6 +41,10 @@ export type LossName = LossConfig['name'];
 /** Each loss's elementwise form from its validated options. */
 const LOSSES: { [N in LossName]: (o: Extract<LossConfig, { name: N }>, ctx: LossContext) => ElementwiseLoss } = {
   bce: () => bce(),
+  focal_bce: (o) => focalBce(o),
+  sigmoid_focal: (o) => sigmoidFocal(o),
+  asymmetric: (o) => asymmetric(o),
+  logit_adjusted: (o, ctx) => logitAdjusted(o, ctx),
 };
 
 export const LOSS_NAMES = Object.keys(LOSSES) as LossName[];
@@ -60,16 +74,13 @@ export function buildLoss(config: z.input<typeof LossConfigSchema>, ctx: LossCon
       throw new RangeError(`loss: logits [${logits.shape.join(', ')}] and targets [${targets.shape.join(', ')}] must both be [M, C]`);
     }
     if (w && w.length !== logits.shape[1]) throw new RangeError(`loss: ${w.length} class weights for ${logits.shape[1]} classes`);
-    const l = elementwise(logits, targets); // [M, C]
-    let weighted = l;
-    if (w) {
-      const wt = tensor(new Float32Array(w), { shape: [1, w.length], device: logits.device }); // [1, C]
-      weighted = l.mul(wt);
-      wt.dispose();
-      l.dispose();
-    }
-    const out = c.reduction === 'mean' ? weighted.mean() : weighted.sum();
-    weighted.dispose();
-    return out;
+    return tidy(() => {
+      const l = elementwise(logits, targets); // [M, C]
+      // the weights take the logits' dtype, so that a float64 gradcheck stays in float64
+      const weighted = w ? l.mul(tensor(Float64Array.from(w), { shape: [1, w.length], dtype: logits.dtype, device: logits.device })) : l; // [M, C]
+      // A batch whose boxes all drop out of the loss (M = 0) gives 0, not mean's 0/0 = NaN, which would
+      // poison every parameter through the optimiser.
+      return c.reduction === 'sum' || weighted.numel() === 0 ? weighted.sum() : weighted.mean();
+    });
   };
 }

@@ -16,8 +16,11 @@
  * loss sees classes 1..numClasses-1). A box whose labels are all dropped is a negative.
  */
 
-/** [x1, y1, x2, y2] in input pixels. */
-export type Box = readonly [number, number, number, number];
+// Box ([x1, y1, x2, y2] in input pixels) and boxIou live in data/, whose proposal statistics need the
+// same IoU; re-exported here for the models' users.
+import { boxIou, type Box } from '../data/box-iou.js';
+export type { Box };
+export { boxIou };
 
 export interface ClipBoxes {
   gtBoxes: readonly Box[];
@@ -50,16 +53,6 @@ export interface AssignedClip {
   labels: number[][];
   /** Whether each box inherited labels from a ground-truth box (1-based index in gtIndex, 0 if not). */
   gtIndex: number[];
-}
-
-/** IoU of two boxes (areas without the +1 pixel convention, as mmdet 2.x / torchvision). */
-export function boxIou(a: Box, b: Box): number {
-  const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return inter / Math.max(union, 1e-6);
 }
 
 function multiHot(labels: readonly number[], numClasses: number, where: string): number[] {

@@ -33,7 +33,19 @@ export class ActionDetector extends Module {
     return logits;
   }
 
-  /** Scores in [0, 1] for every class of every box: sigmoid of the logits, without autograd. Call eval() first. */
+  /**
+   * The loss's logits: the non-background logits [M, numClasses - 1] of `lossInputs(...).logits`,
+   * through the reference's logit BatchNorm when the head has one (logitNorm 'bn'), else unchanged
+   * (the same tensor). The training loop calls it between lossInputs and the loss; predict() does not.
+   */
+  lossLogits(logits: Tensor): Tensor {
+    return this.roiHead.lossLogits(logits);
+  }
+
+  /**
+   * Scores in [0, 1] for every class of every box: sigmoid of the raw logits (no logit BatchNorm: in
+   * the reference it acts inside the loss only), without autograd. Call eval() first.
+   */
   predict(clips: Tensor, rois: Tensor): Tensor {
     return noGrad(() => {
       const logits = this.forward(clips, rois);
@@ -113,7 +125,11 @@ export function assignTargets(batch: readonly ClipBoxes[], o: TargetOptions): Ta
   };
 }
 
-/** The loss's inputs: logits [K, numClasses] -> the rows of lossMask, without class 0, and their targets. */
+/**
+ * The loss's inputs: logits [K, numClasses] -> the rows of lossMask, without class 0, and their targets.
+ * A training step then passes `logits` through `detector.lossLogits` (the reference's logit BatchNorm)
+ * before the loss.
+ */
 export function lossInputs(logits: Tensor, t: Pick<Targets, 'targets' | 'lossMask'>): { logits: Tensor; targets: Tensor } {
   const rows = logits.slice(1, 1).indexMask(t.lossMask); // [M, numClasses - 1]
   return { logits: rows, targets: t.targets.indexMask(t.lossMask) };

@@ -57,7 +57,9 @@ export const HeadConfigSchema = z
     roiOutputSize: int(1).describe('RoIAlign output size (8)'),
     samplingRatio: int(0).describe('RoIAlign sampling points per bin side; 0 = adaptive'),
     dropout: z.number().min(0).max(1).describe('dropout on the RoI features (0.5)'),
-    logitNorm: z.enum(['none', 'bn']).describe("'bn': BatchNorm1d over the logits (the reference recipe)"),
+    logitNorm: z
+      .enum(['none', 'bn'])
+      .describe("'bn': the reference recipe's BatchNorm1d over the numClasses - 1 non-background logits, inside the loss only; test scores are the sigmoid of the raw logits"),
   })
   .strict();
 

@@ -4,11 +4,12 @@
  *   pathway features [N, C_i, T_i, h, w] --temporal avg/max pool, concat--> [N, sum C_i, h, w]
  *   --RoIAlign 8x8 at 1/16, aligned, adaptive sampling--> [K, C, 8, 8]   (one row per box)
  *   --dropout--> --spatial max pool--> [K, C] --fc_cls--> logits [K, numClasses]
- *   (--logit_bn, BatchNorm1d over the classes, optional-->)
  *
  * Boxes are rois [K, 5]: (batchIndex, x1, y1, x2, y2) in input pixels. Scores at test time are the
- * sigmoid of every class of every box (multi-label). Keys: `roi_head.bbox_head.fc_cls.weight`,
- * `roi_head.bbox_head.logit_bn.*` (the last is stad's, for the reference recipe).
+ * sigmoid of every class of every box (multi-label), from these raw logits. Keys:
+ * `roi_head.bbox_head.fc_cls.weight`, `roi_head.bbox_head.logit_bn.*` (the last is stad's, for the
+ * reference recipe: a BatchNorm1d over the numClasses - 1 non-background logits that only the loss
+ * sees, see `lossLogits`).
  */
 import { Tensor, cat, roiAlign } from '../torch/index.js';
 import { Module, Linear, Dropout, BatchNorm1d, init } from '../nn/index.js';
@@ -55,11 +56,17 @@ export interface BBoxHeadOptions {
   /** Including the background / "None" class 0 (81 for AVA). */
   numClasses: number;
   dropout: number;
-  /** 'bn': a BatchNorm1d over the classes normalises the logits (the reference recipe). */
+  /**
+   * 'bn': the reference recipe's BatchNorm1d over the numClasses - 1 non-background logits, applied
+   * inside the loss only (`lossLogits`); forward() and test-time scores never use it.
+   */
   logitNorm: LogitNorm;
 }
 
-/** Dropout, spatial max pool, a linear classifier, optional logit BatchNorm (mmaction2's BBoxHeadAVA). */
+/**
+ * Dropout, spatial max pool, a linear classifier (mmaction2's BBoxHeadAVA), and the reference's
+ * loss-side logit BatchNorm.
+ */
 export class BBoxHeadAVA extends Module {
   readonly dropout: Dropout;
   readonly fcCls: Linear;
@@ -71,7 +78,7 @@ export class BBoxHeadAVA extends Module {
     this.fcCls = this.registerModule('fc_cls', new Linear(options.inChannels, options.numClasses));
     init.normal_(this.fcCls.weight, 0, 0.01);
     init.zeros_(this.fcCls.bias!);
-    this.logitBn = options.logitNorm === 'bn' ? this.registerModule('logit_bn', new BatchNorm1d(options.numClasses)) : null;
+    this.logitBn = options.logitNorm === 'bn' ? this.registerModule('logit_bn', new BatchNorm1d(options.numClasses - 1)) : null;
   }
 
   /** RoI features [K, C, s, s] -> logits [K, numClasses] */
@@ -83,10 +90,30 @@ export class BBoxHeadAVA extends Module {
     pooled.dispose();
     const logits = this.fcCls.forward(x); // [K, numClasses]
     x.dispose();
-    if (!this.logitBn) return logits;
-    const normed = this.logitBn.forward(logits);
-    logits.dispose();
-    return normed;
+    return logits;
+  }
+
+  /**
+   * What the loss sees: the non-background logits [M, numClasses - 1] (`lossInputs(...).logits`)
+   * normalised by `logit_bn`, as the reference does between dropping class 0 and the loss; with
+   * logitNorm 'none', `logits` itself (the same tensor, as Dropout in eval: do not dispose both).
+   *
+   * In training mode the batch statistics normalise and the running ones are updated (BatchNorm1d's
+   * rule). A batch needs at least 2 rows for batch statistics; with 0 or 1 (a step whose clips have
+   * a single box, or none, that counts in the loss) this step uses the running statistics instead
+   * and leaves them as they are, rather than fail (PyTorch raises) or skip the normalisation (which
+   * would hand the loss logits on another scale than every other step's). The affine weight and
+   * bias still get their gradient.
+   */
+  lossLogits(logits: Tensor): Tensor {
+    const c = this.options.numClasses - 1;
+    if (logits.ndim !== 2 || logits.shape[1] !== c) {
+      throw new RangeError(`lossLogits: expects the non-background logits [M, ${c}], got [${logits.shape.join(', ')}]`);
+    }
+    const bn = this.logitBn;
+    if (!bn) return logits;
+    if (!bn.training || bn.frozen || logits.shape[0]! >= 2) return bn.forward(logits);
+    return logits.batchNorm({ weight: bn.weight, bias: bn.bias, runningMean: bn.runningMean, runningVar: bn.runningVar, training: false, momentum: bn.momentum, eps: bn.eps });
   }
 }
 
@@ -111,5 +138,10 @@ export class AVARoIHead extends Module {
     const logits = this.bboxHead.forward(roiFeatures);
     roiFeatures.dispose();
     return logits;
+  }
+
+  /** Non-background logits [M, numClasses - 1] -> what the loss sees (BBoxHeadAVA.lossLogits). */
+  lossLogits(logits: Tensor): Tensor {
+    return this.bboxHead.lossLogits(logits);
   }
 }

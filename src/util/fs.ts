@@ -59,3 +59,38 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
     throw e;
   }
 }
+
+/**
+ * Writes a folder of files all at once: into a temporary folder beside `dir`, then renamed into place,
+ * so that an error leaves no partial output and a reader never sees a mix of old and new files. An
+ * existing `dir` is replaced (moved aside first, removed once the new one is in place). `files` maps
+ * paths relative to `dir` (already validated by the caller) to their contents.
+ */
+export function writeDirAtomic(dir: string, files: ReadonlyMap<string, string | Uint8Array>): void {
+  const parent = dirname(dir);
+  mkdirSync(parent, { recursive: true });
+  const stamp = `${process.pid}.${Date.now()}`;
+  const tmp = join(parent, `.${basename(dir)}.${stamp}.tmp`);
+  const old = join(parent, `.${basename(dir)}.${stamp}.old`);
+  try {
+    for (const [rel, data] of files) writeFileAtomic(join(tmp, rel), data);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  let movedAside = false;
+  try {
+    try {
+      renameSync(dir, old);
+      movedAside = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    renameSync(tmp, dir);
+  } catch (e) {
+    if (movedAside) renameSync(old, dir);
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  if (movedAside) rmSync(old, { recursive: true, force: true });
+}

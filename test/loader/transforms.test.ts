@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleClipFrames } from '../../src/data/clip.js';
-import { planTrain, planTest, transformBoxes, renderClip, rescaleShortSide, type Box, type GeometryPlan } from '../../src/data/transforms.js';
+import { planTrain, planTest, transformBoxes, untransformBoxes, renderClip, rescaleShortSide, type Box, type GeometryPlan } from '../../src/data/transforms.js';
 import { Rng } from '../../src/data/rng.js';
 import { repeatFactors, epochOrder } from '../../src/data/sampler.js';
 import type { RGBFrame } from '../../src/data/frames.js';
@@ -74,6 +74,19 @@ test('a box cropped out of view is dropped; test mode only resizes', () => {
   assert.deepEqual(t.crop, { x: 0, y: 0, width: 320, height: 240 });
   assert.equal(t.flip, false);
   assert.deepEqual(transformBoxes([[10, 20, 30, 40]], { width: 160, height: 120 }, t), [[20, 40, 60, 80]]);
+});
+
+test('untransformBoxes maps boxes in view back to source pixels, through rescale, crop and flip', () => {
+  const src = { width: 160, height: 120 };
+  const boxes: Box[] = [[40, 30, 100, 90], [70.5, 20.25, 90.75, 60]];
+  for (const plan of [
+    planTest(src, 48),
+    { resize: { width: 320, height: 240 }, crop: { x: 17, y: 9, width: 256, height: 200 }, flip: true, jitter: { brightness: 1, contrast: 1, saturation: 1 } },
+  ] as GeometryPlan[]) {
+    const moved = transformBoxes(boxes, src, plan) as Box[];
+    const back = untransformBoxes(moved, src, plan);
+    back.forEach((b, i) => b.forEach((v, k) => assert.ok(Math.abs(v - boxes[i]![k]!) < 1e-9, `${JSON.stringify(plan)}: ${b} vs ${boxes[i]}`)));
+  }
 });
 
 test('normalisation uses the mean and std per channel, channel-major', () => {

@@ -1,8 +1,9 @@
 /**
  * stad's detector computes what the same network computes in PyTorch: a micro SlowFast (R18, 8 base
- * channels, logit BatchNorm) whose weights and input both sides fill from one formula, against the
- * logits written by test/fixtures/models/reference_model.py (which subsamples time with nearest
- * interpolation and stretches the pathways before the temporal pool, as mmaction2 does).
+ * channels, loss-side logit BatchNorm) whose weights and input both sides fill from one formula,
+ * against the logits and the loss's logits written by test/fixtures/models/reference_model.py (which
+ * subsamples time with nearest interpolation and stretches the pathways before the temporal pool, as
+ * mmaction2 does).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,7 @@ interface Fixture {
   slowSum: number;
   fastSum: number;
   logits: number[][];
+  lossLogits: number[][];
   gradDots: Record<string, number>;
 }
 
@@ -82,19 +84,24 @@ test('micro SlowFast logits equal the PyTorch reference (mmaction2 semantics) to
       const logits = torch.noGrad(() => det.forward(x, torch.tensor(f.rois)));
       assert.deepEqual(logits.shape, [f.rois.length, 5]);
       (logits.tolist() as number[][]).forEach((row, i) => row.forEach((v, c) => close(v, f.logits[i]![c]!, `logit [${i}, ${c}]`)));
+      // the logit BatchNorm (eval: running statistics) over classes 1..4, as the loss sees them
+      const lossLogits = torch.noGrad(() => det.lossLogits(logits.slice(1, 1)));
+      assert.deepEqual(lossLogits.shape, [f.rois.length, 4]);
+      (lossLogits.tolist() as number[][]).forEach((row, i) => row.forEach((v, c) => close(v, f.lossLogits[i]![c]!, `loss logit [${i}, ${c}]`)));
     });
   } finally {
     det.dispose();
   }
 });
 
-test('micro SlowFast gradients of sum(logits^2) equal PyTorch\'s (projected on a fixed direction) to 1e-3', () => {
+test('micro SlowFast gradients of sum(logits^2) + sum(lossLogits^2) equal PyTorch\'s (projected on a fixed direction) to 1e-3', () => {
   const f = fixture();
   const det = microDetector();
   try {
     torch.tidy(() => {
       const x = torch.tensor(Float32Array.from(hashed(f.input.reduce((a, b) => a * b, 1), 1000)), { shape: f.input });
-      det.forward(x, torch.tensor(f.rois)).pow(2).sum().backward();
+      const logits = det.forward(x, torch.tensor(f.rois));
+      logits.pow(2).sum().add(det.lossLogits(logits.slice(1, 1)).pow(2).sum()).backward();
       const params = new Map(det.namedParameters());
       for (const [name, want] of Object.entries(f.gradDots)) {
         const p = params.get(name);

@@ -86,21 +86,113 @@ test('predict: sigmoid scores for every class of every box, repeatable in eval m
   }
 });
 
-test("logitNorm 'bn' normalises each class's logits over the boxes in training (roi_head.bbox_head.logit_bn)", () => {
+/** A bare head with the reference's logit BatchNorm over numClasses - 1 = 6 columns. */
+const bnHead = () => new BBoxHeadAVA({ inChannels: 8, numClasses: 7, dropout: 0, logitNorm: 'bn' });
+
+test("logitNorm 'bn': lossLogits normalises each non-background class over the boxes in training and updates the running statistics", () => {
+  const head = bnHead();
+  try {
+    torch.tidy(() => {
+      const bn = head.logitBn!;
+      assert.deepEqual(bn.runningMean!.shape, [6]);
+      // [4, 6], columns of different means and spreads
+      const rows = [
+        [1, -2, 0.5, 3, 10, -1],
+        [2, -2.5, 0.7, 1, 12, -1.5],
+        [4, -1, 0.1, 2, 8, -0.5],
+        [-1, -3, 0.3, 0, 14, -2],
+      ];
+      const x = torch.tensor(rows);
+      const y = head.lossLogits(x);
+      assert.deepEqual(y.shape, [4, 6]);
+      // by hand: (x - mean) / sqrt(biased var + eps) per column; running = 0.9 * running + 0.1 * batch
+      // (unbiased variance), PyTorch's rule
+      const cols = [0, 1, 2, 3, 4, 5].map((c) => rows.map((r) => r[c]!));
+      const mean = cols.map((v) => v.reduce((a, b) => a + b, 0) / v.length);
+      const ss = cols.map((v, c) => v.reduce((a, b) => a + (b - mean[c]!) ** 2, 0));
+      const want = rows.map((r) => r.map((v, c) => (v - mean[c]!) / Math.sqrt(ss[c]! / 4 + 1e-5)));
+      (y.tolist() as number[][]).forEach((r, i) => r.forEach((v, c) => assert.ok(Math.abs(v - want[i]![c]!) < 1e-4, `[${i}, ${c}] ${v} vs ${want[i]![c]}`)));
+      bn.runningMean!.toArray().forEach((v, c) => assert.ok(Math.abs(v - 0.1 * mean[c]!) < 1e-5, `running_mean[${c}] ${v}`));
+      bn.runningVar!.toArray().forEach((v, c) => assert.ok(Math.abs(v - (0.9 + (0.1 * ss[c]!) / 3)) < 1e-4, `running_var[${c}] ${v}`));
+      assert.equal(head.stateDict().get('logit_bn.num_batches_tracked')!.item(), 1);
+    });
+  } finally {
+    head.dispose();
+  }
+});
+
+test('lossLogits with fewer than 2 rows in training uses the running statistics, leaves them as they are, and still trains the affine parameters', () => {
+  const head = bnHead();
+  try {
+    torch.tidy(() => {
+      const bn = head.logitBn!;
+      torch.noGrad(() => {
+        bn.runningMean!.copy_(torch.tensor([1, 2, 3, 4, 5, 6]));
+        bn.runningVar!.copy_(torch.tensor([4, 4, 1, 1, 0.25, 0.25]));
+        bn.weight!.fill_(2);
+        bn.bias!.fill_(0.5);
+      });
+      const x = torch.tensor([[3, 0, 4, 4, 5.5, 5]]);
+      const y = head.lossLogits(x);
+      const want = [3, 0, 4, 4, 5.5, 5].map((v, c) => ((v - [1, 2, 3, 4, 5, 6][c]!) / Math.sqrt([4, 4, 1, 1, 0.25, 0.25][c]! + 1e-5)) * 2 + 0.5);
+      y.toArray().forEach((v, c) => assert.ok(Math.abs(v - want[c]!) < 1e-4, `[0, ${c}] ${v} vs ${want[c]}`));
+      y.sum().backward();
+      assert.ok(bn.weight!.grad!.abs().sum().item() > 0 && bn.bias!.grad!.abs().sum().item() > 0, 'weight and bias get a gradient');
+      assert.deepEqual(bn.runningMean!.toArray(), [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(bn.runningVar!.toArray(), [4, 4, 1, 1, 0.25, 0.25]);
+      assert.equal(head.stateDict().get('logit_bn.num_batches_tracked')!.item(), 0);
+      assert.deepEqual(head.lossLogits(torch.zeros([0, 6])).shape, [0, 6]);
+    });
+  } finally {
+    head.dispose();
+  }
+});
+
+test("lossLogits: the identity (the same tensor) with logitNorm 'none'; anything but [M, numClasses - 1] is refused", () => {
+  const plain = new BBoxHeadAVA({ inChannels: 8, numClasses: 7, dropout: 0, logitNorm: 'none' });
+  const head = bnHead();
+  try {
+    torch.tidy(() => {
+      const x = torch.randn([3, 6]);
+      assert.equal(plain.lossLogits(x), x);
+      assert.equal(plain.logitBn, null);
+      for (const h of [plain, head]) {
+        assert.throws(() => h.lossLogits(torch.randn([3, 7])), /lossLogits: expects the non-background logits \[M, 6\], got \[3, 7\]/);
+        assert.throws(() => h.lossLogits(torch.randn([6])), /lossLogits: expects/);
+      }
+    });
+  } finally {
+    plain.dispose();
+    head.dispose();
+  }
+});
+
+test("logitNorm 'bn': forward() and predict() give the raw logits; only lossLogits applies logit_bn (roi_head.bbox_head.logit_bn, 6 classes)", () => {
   torch.manualSeed(3);
   const c = modelPreset('slowonly_r18_tiny');
   const det = buildDetector({ ...c, head: { ...c.head, logitNorm: 'bn', dropout: 0 } });
   try {
-    assert.ok(det.stateDict().has('roi_head.bbox_head.logit_bn.running_mean'));
-    // BatchNorm's eps (1e-5) is not negligible against the spread of freshly initialised logits (fc_cls
-    // weights have std 0.01): widen them so that the check is about the normalisation
-    torch.noGrad(() => det.roiHead.bboxHead.fcCls.weight.mul_(1000));
+    assert.deepEqual(det.stateDict().get('roi_head.bbox_head.logit_bn.running_mean')!.shape, [6]);
     torch.tidy(() => {
+      const clips = torch.randn([2, 3, 16, 48, 48]);
       const rois = torch.tensor([[0, 0, 0, 32, 32], [0, 16, 16, 48, 48], [1, 0, 0, 48, 48], [1, 8, 0, 40, 45]]);
-      const logits = det.forward(torch.randn([2, 3, 16, 48, 48]), rois);
-      assert.ok(logits.mean(0).abs().max().item() < 1e-4);
-      const v = logits.var(0, { unbiased: false }).toArray();
-      assert.ok(v.every((x) => x > 0.99 && x <= 1), `per-class variance ${v.join(', ')}`);
+      // a logit BatchNorm far from the identity: if anything applied it, the scores would move
+      const bn = det.roiHead.bboxHead.logitBn!;
+      torch.noGrad(() => {
+        bn.weight!.fill_(3);
+        bn.bias!.fill_(2);
+        bn.runningMean!.fill_(-1);
+      });
+      det.eval();
+      const raw = torch.noGrad(() => det.forward(clips, rois)); // [4, 7]
+      assert.deepEqual(raw.shape, [4, 7]);
+      // fresh fc_cls weights (std 0.01) give logits near 0; through the BatchNorm above they would be near 5
+      assert.ok(raw.abs().max().item() < 1, `raw logits ${raw.abs().max().item()}`);
+      const scores = det.predict(clips, rois);
+      assert.ok(scores.allclose(raw.sigmoid()), 'predict() is the sigmoid of the raw logits');
+      const seen = torch.noGrad(() => det.lossLogits(raw.slice(1, 1))); // running statistics
+      assert.ok(seen.allclose(raw.slice(1, 1).add(1).mul(3 / Math.sqrt(1 + 1e-5)).add(2), 1e-4, 1e-5), 'eval: (x - running_mean) / sqrt(running_var + eps) * weight + bias');
+      assert.deepEqual(bn.runningMean!.toArray(), [-1, -1, -1, -1, -1, -1], 'eval mode updates nothing');
     });
   } finally {
     det.dispose();

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { generateSynthDataset, type SynthSummary } from '../../src/data/synth/generate.js';
 import { REFERENCE_COUNTS, SYNTH_CLASSES, type SplitName } from '../../src/data/synth/reference.js';
 import { tempDir } from '../helpers.js';
+import { loadDataset } from '../../src/data/dataset.js';
+import { proposalIouHistogram } from '../../src/data/proposal-iou.js';
 
 // One small dataset shared by the tests below: scale 0.1 (the counts test), at a small size and frame
 // rate so that it takes a couple of seconds.
@@ -168,6 +170,24 @@ test('proposal projects list the same keyframes, with detector scores in a TEXT 
       assert.ok(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= W + 1e-9 && y + h <= H + 1e-9);
     }
   }
+});
+
+test('the simulated detector is realistic: most matched proposals at IoU >= 0.9, a tail below, misses, false positives scoring lower', async () => {
+  const ds = await loadDataset(out, { probe: false });
+  for (const split of ['train', 'test'] as const) {
+    const h = proposalIouHistogram(ds.splits[split]!)!;
+    // Read back from the files, the histogram is the one the generator computed for README.txt.
+    assert.deepEqual(h, summary.proposalIou[split]);
+    const [fp, , , below09, at09] = h.counts as [number, number, number, number, number];
+    assert.ok(h.matchedAt09! >= 0.85, `${split}: ${(100 * h.matchedAt09!).toFixed(1)}% of matched proposals at IoU >= 0.9`);
+    assert.ok(below09 > 0 && h.matched - at09 > 0, `${split}: a tail below 0.9`);
+    assert.ok(fp > 0 && fp < 0.15 * h.proposals, `${split}: ${fp} false positives of ${h.proposals}`);
+    assert.ok(h.misses > 0 && h.misses < 0.06 * h.gtBoxes, `${split}: ${h.misses} missed of ${h.gtBoxes}`);
+    assert.ok(h.meanScore[0]! < h.meanScore[3]! && h.meanScore[3]! < h.meanScore[4]!, `${split}: scores rise with IoU: ${h.meanScore.join(', ')}`);
+  }
+  const text = readFileSync(join(out, 'README.txt'), 'utf8');
+  assert.match(text, /\n  Proposals: each one's best IoU/);
+  assert.match(text, /\n  train +\d+ /);
 });
 
 test('a non-empty output folder is refused unless forced', async () => {

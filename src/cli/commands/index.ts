@@ -9,6 +9,7 @@ import { registerSynth } from './synth.js';
 import { registerStats } from './stats.js';
 import { registerConvert } from './convert.js';
 import { registerEval } from './eval.js';
+import { registerTest } from './test.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerStats(program);
   registerConvert(program);
   registerEval(program);
+  registerTest(program);
 }

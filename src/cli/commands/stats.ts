@@ -1,6 +1,7 @@
 /**
  * `stad stats --data <dir> [--json] [--out <dir>]`: per-class box counts per split, imbalance ratio,
- * per-video counts, label co-occurrence, class weights, and a grouped bar chart (SVG + PNG).
+ * per-video counts, label co-occurrence, class weights, how the proposals cover the ground truth (IoU
+ * histogram, false positives, missed people), and a grouped bar chart (SVG + PNG).
  */
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '../../data/defaults.js';
@@ -16,7 +17,7 @@ interface StatsFlags {
 export function registerStats(program: Command): void {
   program
     .command('stats')
-    .description('class counts per split, imbalance, class weights, and a bar chart of a dataset')
+    .description('class counts per split, imbalance, class weights, proposal quality, and a bar chart of a dataset')
     .option('--data <dir>', 'dataset folder (dataset.json or annotations/{train,test}/<video>.json)', DEFAULT_DATA_DIR)
     .option('--json', 'print the statistics as JSON on stdout instead of tables')
     .option('--out <dir>', 'folder for class_counts.svg, class_counts.png and stats.json', 'runs/stats')

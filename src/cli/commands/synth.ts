@@ -52,6 +52,11 @@ export function registerSynth(program: Command): void {
         const c = s.counts[split];
         lines.push(`  ${split.padEnd(5)} ${Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ')}; None ${s.noneBoxes[split]}; two-label boxes ${s.multiLabelBoxes[split]}`);
       }
+      const at09 = (split: 'train' | 'test'): string => {
+        const m = s.proposalIou[split].matchedAt09;
+        return m === null ? 'n/a' : `${(100 * m).toFixed(1)}%`;
+      };
+      lines.push(`  proposals: train ${at09('train')}, test ${at09('test')} of those on a person at IoU >= 0.9 (histogram in README.txt)`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

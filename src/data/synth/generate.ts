@@ -19,8 +19,10 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../../util/errors.js';
 import type { ProgressCallback } from '../../util/progress.js';
-import { groundTruth, proposals, type KeyframeAnnotation, type ProposalBox } from './annotate.js';
+import { corners, groundTruth, proposals, type KeyframeAnnotation, type ProposalBox } from './annotate.js';
 import { frameFileName, writeSequenceFrames, type FrameOutput } from './frames.js';
+import { ProposalIouAccumulator, type ProposalIouHistogram } from '../proposal-iou.js';
+import { formatProposalIou } from '../stats.js';
 import { buildScenes } from './plan.js';
 import { Rng } from '../rng.js';
 import { ACTION_OPTIONS, SPLITS, SYNTH_CLASSES, targetCounts, type SplitName, type SynthClass } from './reference.js';
@@ -76,6 +78,8 @@ export interface SynthSummary {
   noneBoxes: Record<SplitName, number>;
   /** Boxes carrying two labels, per split. */
   multiLabelBoxes: Record<SplitName, number>;
+  /** How the simulated detector's proposals cover the ground truth, per split (as `stad stats` reports it). */
+  proposalIou: Record<SplitName, ProposalIouHistogram>;
   frames: number;
   sequences: SynthSequenceSummary[];
   paths: { annotations: string; images: string; videos: string | null; dataset: string; readme: string };
@@ -178,6 +182,13 @@ function zeroCounts(): Record<SynthClass, number> {
   return Object.fromEntries(SYNTH_CLASSES.map((c) => [c, 0])) as Record<SynthClass, number>;
 }
 
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
+
 function readme(s: SynthSummary): string {
   const o = s.options;
   const row = (split: SplitName): string => SYNTH_CLASSES.map((c) => `${c} ${s.counts[split][c]}`).join(', ');
@@ -210,8 +221,14 @@ Annotations
   turns into a punch, or a handshake that becomes a hug, has one transition keyframe with both labels
   ("4,6", "1,3"). Passers-by and people between interactions are None ("0").
   Proposals: av {"1": "0", "2": "<score>"}; VIA3 has no score field, so the detector score is the
-  TEXT attribute "2" named "score". Scores are >= 0.3 (the detector's threshold); a few people are
-  missed and a few false positives appear.
+  TEXT attribute "2" named "score". They imitate a person detector whose boxes the annotators then
+  labelled, as in the reference workflow: most coincide with the ground truth (IoU >= 0.9, where
+  training takes a proposal for the labelled person), with a tail of looser boxes (more often where
+  people overlap or are cut by the frame edge), a few missed people and a few false positives. Scores
+  are >= 0.3 (the detector's threshold) and fall with the box's quality; false positives score
+  0.3-0.6.
+
+${indent(formatProposalIou(s.proposalIou))}
 
 Labelled boxes (a two-label box counts once for each)
   train: ${row('train')}
@@ -292,6 +309,7 @@ export async function generateSynthDataset(options: SynthOptions, onProgress?: P
   const counts = { train: zeroCounts(), test: zeroCounts() };
   const noneBoxes = { train: 0, test: 0 };
   const multiLabelBoxes = { train: 0, test: 0 };
+  const proposalIou = { train: new ProposalIouAccumulator(), test: new ProposalIouAccumulator() };
   const sequences: SynthSequenceSummary[] = [];
   let done = 0;
   onProgress?.({ done, total: totalFrames });
@@ -309,6 +327,9 @@ export async function generateSynthDataset(options: SynthOptions, onProgress?: P
           for (const id of b.labels) counts[split][SYNTH_CLASSES[Number(id) - 1]!] += 1;
         }
       }
+      proposalIou[split].addKeyframes(
+        gt.map((k) => ({ gt: k.boxes.map(corners), proposals: (props.get(k.frame) ?? []).map((p) => ({ box: corners(p), score: p.score })) })),
+      );
       const annDir = join(partial, 'annotations', split);
       mkdirSync(annDir, { recursive: true });
       await writeFile(join(annDir, `${scene.name}.json`), groundTruthProject(scene, gt));
@@ -355,6 +376,7 @@ export async function generateSynthDataset(options: SynthOptions, onProgress?: P
       counts,
       noneBoxes,
       multiLabelBoxes,
+      proposalIou: { train: proposalIou.train.result(), test: proposalIou.test.result() },
       frames: totalFrames,
       sequences,
       paths: {
