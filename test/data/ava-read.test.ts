@@ -1,23 +1,13 @@
 /** The streaming AVA CSV reader with the strict (official) rules: values, frame keys, chunk boundaries, quoting, and errors. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixtures, tempDir } from '../helpers.js';
+import { fixtures, withTempFile } from '../helpers.js';
 import { readAvaBoxCsv, readExcludedTimestamps } from '../../src/data/ava.js';
 import { parseFloatBytes, parseIntBytes } from '../../src/data/byte-numbers.js';
 import { UserError } from '../../src/util/errors.js';
 
-function withFile<T>(content: string | Buffer, fn: (path: string) => T): T {
-  const { dir, cleanup } = tempDir();
-  try {
-    const p = join(dir, 'x.csv');
-    writeFileSync(p, content);
-    return fn(p);
-  } finally {
-    cleanup();
-  }
-}
+const withFile = <T>(content: string | Buffer, fn: (path: string) => T): T => withTempFile('x.csv', content, fn);
 
 test('numbers parse exactly as Python float()/int() would', () => {
   const f = (s: string) => parseFloatBytes(Buffer.from(s), 0, Buffer.byteLength(s));

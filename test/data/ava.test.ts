@@ -1,9 +1,7 @@
 /** AVA CSVs with the lenient rules (conversion input), the two modes side by side, and the writers. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { tempDir } from '../helpers.js';
+import { withTempFile } from '../helpers.js';
 import {
   formatAvaDetections,
   formatAvaGroundTruth,
@@ -17,16 +15,7 @@ import {
 } from '../../src/data/ava.js';
 import { UserError } from '../../src/util/errors.js';
 
-function withFile<T>(content: string, fn: (path: string) => T): T {
-  const { dir, cleanup } = tempDir();
-  try {
-    const p = join(dir, 'gt.csv');
-    writeFileSync(p, content);
-    return fn(p);
-  } finally {
-    cleanup();
-  }
-}
+const withFile = <T>(content: string, fn: (path: string) => T): T => withTempFile('gt.csv', content, fn);
 
 function throwsUser(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (e: unknown) => e instanceof UserError && !e.message.includes('\n') && pattern.test(e.message));
