@@ -125,4 +125,22 @@ if (forceBuild || !existsSync(tsStamp) || mtime(tsStamp) < tsSrc) {
     process.exit(r.status || 1);
   }
 }
+// tsc never deletes outputs: after a source file is renamed or removed, its old .js would still be
+// imported by stale code and, for a test, still run by scripts/test.mjs. Drop every output whose
+// source is gone (cheap: one walk of dist/).
+const OUTPUT_EXTS = ['.d.ts.map', '.d.ts', '.js.map', '.js'];
+function pruneStale(outDir, srcDir) {
+  if (!existsSync(outDir)) return;
+  for (const entry of readdirSync(outDir, { withFileTypes: true })) {
+    const out = join(outDir, entry.name);
+    if (entry.isDirectory()) {
+      pruneStale(out, join(srcDir, entry.name));
+      if (readdirSync(out).length === 0) rmSync(out, { recursive: true, force: true });
+      continue;
+    }
+    const ext = OUTPUT_EXTS.find((e) => entry.name.endsWith(e));
+    if (ext && !existsSync(join(srcDir, `${entry.name.slice(0, -ext.length)}.ts`))) rmSync(out, { force: true });
+  }
+}
+for (const dir of ['src', 'test', 'bench']) pruneStale(join(root, 'dist', dir), join(root, dir));
 if (!quiet) log('ready');

@@ -1,6 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 
@@ -16,6 +16,18 @@ export const fixtures = join(repoRoot, 'test', 'fixtures');
 export function tempDir(prefix = 'stad-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Calls `fn` with the path of a temporary file `name` holding `content`; the file is removed afterwards. */
+export function withTempFile<T>(name: string, content: string | Uint8Array, fn: (path: string) => T): T {
+  const { dir, cleanup } = tempDir();
+  try {
+    const p = join(dir, name);
+    writeFileSync(p, content);
+    return fn(p);
+  } finally {
+    cleanup();
+  }
 }
 
 /** Runs the compiled CLI in a child process; returns exit code, stdout and stderr. */

@@ -15,9 +15,8 @@
  * name. Ids are positive integers (AVA's evaluator requires 1-indexed classes); ids and names are
  * unique.
  */
-import { readFileSync } from 'node:fs';
 import { fail, UserError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { readTextFile } from '../util/fs.js';
 
 export interface LabelMap {
   /** Class ids in file order. */
@@ -45,19 +44,7 @@ export function makeLabelMap(entries: Iterable<readonly [number, string]>, sourc
 
 /** Reads a `.pbtxt` label map. Throws UserError for a missing file or malformed content. */
 export function readLabelMap(path: string): LabelMap {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: cannot read label map: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`);
-  }
-  return parseLabelMap(text, path);
-}
-
-/** Writes `map` atomically in the multi-line layout that every reader (ours and the official one) accepts. */
-export function writeLabelMap(path: string, map: LabelMap): void {
-  writeFileAtomic(path, formatLabelMap(map));
+  return parseLabelMap(readTextFile(path, 'label map'), path);
 }
 
 /** The multi-line `.pbtxt` text of `map`. Names must not contain `"` or line breaks (the official reader splits on `"`). */

@@ -8,15 +8,15 @@
  */
 import { readLabelMap, type LabelMap } from '../data/labelmap.js';
 import type { ProgressCallback } from '../util/progress.js';
-import { readAvaBoxCsv, readExcludedTimestamps } from './csv.js';
-import { evaluateFrameMAP, type FrameMapOptions, type FrameMapReport } from './frameMap.js';
+import { readAvaBoxCsv, readExcludedTimestamps } from '../data/ava.js';
+import { evaluateFrameMAP, type FrameMapOptions, type FrameMapReport } from './frame-map.js';
 
-export { evaluateFrameMAP } from './frameMap.js';
-export type { ClassResult, FrameMapOptions, FrameMapReport, MapResult, VideoResult } from './frameMap.js';
+export { evaluateFrameMAP } from './frame-map.js';
+export type { ClassResult, FrameMapOptions, FrameMapReport, MapResult, VideoResult } from './frame-map.js';
 export { boxTableFromRows } from './rows.js';
 export type { AvaBox, DetectionBox, GroundTruthBox } from './rows.js';
-export { readAvaBoxCsv, readExcludedTimestamps } from './csv.js';
-export type { AvaBoxTable, FrameRef } from './csv.js';
+export { readAvaBoxCsv, readExcludedTimestamps } from '../data/ava.js';
+export type { AvaBoxTable, FrameRef } from '../data/ava.js';
 export { formatTextReport, jsonReport } from './report.js';
 export type { JsonReport, JsonVideoReport } from './report.js';
 

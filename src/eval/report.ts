@@ -14,7 +14,7 @@
  *
  * A class without ground truth prints `nan` (as numpy would) and is null in JSON.
  */
-import type { FrameMapReport, MapResult } from './frameMap.js';
+import type { FrameMapReport, MapResult } from './frame-map.js';
 
 function fmt(v: number | null, digits: number): string {
   return v === null ? 'nan' : v.toFixed(digits);

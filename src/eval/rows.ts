@@ -4,7 +4,7 @@
  * in seconds, truncated to an integer second as Python's `int()` does (the official key).
  */
 import { UserError } from '../util/errors.js';
-import type { AvaBoxTable } from './csv.js';
+import type { AvaBoxTable } from '../data/ava.js';
 
 export interface AvaBox {
   videoId: string;

@@ -6,7 +6,7 @@
 import { Tensor, tensor, noGrad, type Device } from '../torch/index.js';
 import { Module } from '../nn/index.js';
 import type { Backbone } from './slowfast.js';
-import { AVARoIHead, type RoIHeadOptions } from './roi_head.js';
+import { AVARoIHead, type RoIHeadOptions } from './roi-head.js';
 import { assignClip, type AssignOptions, type ClipBoxes, type Box } from './assign.js';
 
 export type { Box, ClipBoxes, AssignOptions } from './assign.js';

@@ -3,8 +3,8 @@ export { ConvModule, Bottleneck3d, BasicBlock3d, makeResLayer, initResNet3d, RES
 export type { ResNetDepth, Triple, ResidualBlock, BlockOptions, ConvModuleOptions } from './resnet3d.js';
 export { ResNet3dPathway, ResNet3dSlowFast, ResNet3dSlowOnly, slowFastOptions, slowOnlyOptions, subsampleTime } from './slowfast.js';
 export type { Backbone, SlowFastOptions, SlowOnlyOptions, PathwayOptions, LateralOptions } from './slowfast.js';
-export { SingleRoIExtractor3D, BBoxHeadAVA, AVARoIHead } from './roi_head.js';
-export type { RoIHeadOptions, RoIExtractorOptions, BBoxHeadOptions, TemporalPool, LogitNorm } from './roi_head.js';
+export { SingleRoIExtractor3D, BBoxHeadAVA, AVARoIHead } from './roi-head.js';
+export type { RoIHeadOptions, RoIExtractorOptions, BBoxHeadOptions, TemporalPool, LogitNorm } from './roi-head.js';
 export { ActionDetector, assignTargets, lossInputs } from './detector.js';
 export type { TargetOptions, Targets } from './detector.js';
 export { assignClip, boxIou } from './assign.js';

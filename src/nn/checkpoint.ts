@@ -4,34 +4,12 @@
  * atomically (temporary file, fsync, rename). Loading checks every name, shape and dtype against the
  * model before reading any data, and reports all mismatches in one line.
  */
-import { Tensor, fromBytes, toBytes, tidy, noGrad, type DType } from '../torch/index.js';
+import { Tensor, fromBytes, toBytes, tidy, noGrad } from '../torch/index.js';
+import { DTYPE_INFO, dtypeOfSafetensors } from '../torch/dtype.js';
 import type { Module } from './module.js';
 import type { Optimizer, OptimizerState } from './optim/optimizer.js';
-import {
-  readSafetensors,
-  readSafetensorsHeader,
-  writeSafetensors,
-  listMismatches,
-  summarizeMismatches,
-  type Dtype,
-  type RawTensor,
-  type TensorSpec,
-} from './safetensors.js';
+import { checkSafetensorsAgainst, readSafetensors, writeSafetensors, type RawTensor, type TensorSpec } from '../serialization/safetensors.js';
 import { fail } from '../util/errors.js';
-
-const TO_SAFETENSORS: Record<DType, Dtype> = {
-  float32: 'F32',
-  float64: 'F64',
-  float16: 'F16',
-  bfloat16: 'BF16',
-  int64: 'I64',
-  int32: 'I32',
-  int16: 'I16',
-  int8: 'I8',
-  uint8: 'U8',
-  bool: 'BOOL',
-};
-const FROM_SAFETENSORS: Partial<Record<Dtype, DType>> = Object.fromEntries(Object.entries(TO_SAFETENSORS).map(([k, v]) => [v, k as DType]));
 
 /** Prefix of optimiser state tensors inside a checkpoint. */
 const OPTIM_PREFIX = '__optimizer__.';
@@ -44,11 +22,11 @@ export interface CheckpointMetadata {
 }
 
 export function toRaw(t: Tensor): RawTensor {
-  return { dtype: TO_SAFETENSORS[t.dtype], shape: t.shape, data: toBytes(t) };
+  return { dtype: DTYPE_INFO[t.dtype].safetensors, shape: t.shape, data: toBytes(t) };
 }
 
 export function specOf(t: Tensor): TensorSpec {
-  return { dtype: TO_SAFETENSORS[t.dtype], shape: t.shape };
+  return { dtype: DTYPE_INFO[t.dtype].safetensors, shape: t.shape };
 }
 
 /** Writes the module's state (and optionally the optimiser's) to `path`, atomically. */
@@ -87,18 +65,15 @@ function parseJsonField(path: string, metadata: Record<string, string>, key: str
  * shape and dtype of the model must match the file (strict); mismatches are listed in one UserError.
  */
 export function loadCheckpoint(path: string, module: Module, optimizer?: Optimizer<{ lr: number }>): LoadedCheckpoint {
-  const header = readSafetensorsHeader(path);
   const expected: Record<string, TensorSpec> = {};
   for (const [name, t] of module.stateDict()) expected[name] = specOf(t);
-  const modelPart = Object.fromEntries(Object.entries(header.tensors).filter(([k]) => !k.startsWith(OPTIM_PREFIX)));
-  const mismatches = listMismatches(expected, modelPart);
-  if (mismatches.length > 0) fail(path, undefined, `does not match the model: ${summarizeMismatches(mismatches)}`);
+  checkSafetensorsAgainst(path, expected, (name) => name.startsWith(OPTIM_PREFIX));
   const { tensors, metadata } = readSafetensors(path);
   tidy(() => {
     const state = new Map<string, Tensor>();
     for (const name of Object.keys(expected)) {
       const raw = tensors[name]!;
-      state.set(name, fromBytes(raw.data, raw.shape, FROM_SAFETENSORS[raw.dtype]!));
+      state.set(name, fromBytes(raw.data, raw.shape, dtypeOfSafetensors(raw.dtype)));
     }
     module.loadStateDict(state, { source: path });
   });
@@ -108,9 +83,7 @@ export function loadCheckpoint(path: string, module: Module, optimizer?: Optimiz
       const ts = new Map<string, Tensor>();
       for (const [k, raw] of Object.entries(tensors)) {
         if (!k.startsWith(OPTIM_PREFIX)) continue;
-        const dtype = FROM_SAFETENSORS[raw.dtype];
-        if (!dtype) fail(path, k, `unsupported dtype ${raw.dtype}`);
-        ts.set(k.slice(OPTIM_PREFIX.length), fromBytes(raw.data, raw.shape, dtype));
+        ts.set(k.slice(OPTIM_PREFIX.length), fromBytes(raw.data, raw.shape, dtypeOfSafetensors(raw.dtype)));
       }
       const s: OptimizerState = { step: o.step, groups: o.groups, tensors: ts };
       noGrad(() => optimizer.loadStateDict(s));

@@ -27,7 +27,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return a.matmul(b);
 }
 
-/** PyTorch's binary_cross_entropy_with_logits (used as a reference by the loss tests). */
+/** PyTorch's binary_cross_entropy_with_logits (the elementwise BCE of src/losses/bce.ts). */
 export function binaryCrossEntropyWithLogits(
   logits: Tensor,
   targets: Tensor,

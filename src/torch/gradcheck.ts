@@ -1,6 +1,6 @@
 /**
- * Gradient checking against central finite differences, as torch.autograd.gradcheck: every
- * differentiable operator and loss in stad is tested with it in float64.
+ * Gradient checking against central finite differences, as torch.autograd.gradcheck: the autograd
+ * tests (test/torch/autograd.test.ts) check the differentiable operators with it in float64.
  */
 import { Tensor } from './tensor.js';
 import { tensor } from './creation.js';

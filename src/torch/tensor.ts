@@ -6,7 +6,7 @@
  */
 import { native, type Handle } from './native.js';
 import { track, untrack, type Scope } from './scope.js';
-import { type DType, type Device, type Shape, type TypedArray, typedArrayFor, checkDType, checkDevice } from './dtype.js';
+import { type DType, type Device, type TypedArray, typedArrayFor, checkDType, checkDevice } from './dtype.js';
 
 /** A number, or one number per spatial dimension. */
 export type IntOrTuple = number | readonly number[];

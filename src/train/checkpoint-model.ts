@@ -9,7 +9,7 @@
  *   `model`   a ModelConfig alone, with optional `classes` beside it (a JSON array of names).
  */
 import { existsSync, statSync } from 'node:fs';
-import { readSafetensorsHeader } from '../nn/safetensors.js';
+import { readSafetensorsHeader } from '../serialization/safetensors.js';
 import { parseModelConfig, type ModelConfig } from '../models/presets.js';
 import type { Dataset } from '../data/dataset.js';
 import { fail } from '../util/errors.js';

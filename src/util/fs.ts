@@ -1,5 +1,35 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { fail } from './errors.js';
+
+/** The one-line error for a file that cannot be read: `<path>: cannot read <what>: no such file` (or the errno code). */
+export function cannotRead(path: string, what: string | undefined, e: unknown): never {
+  const code = (e as NodeJS.ErrnoException).code;
+  fail(path, undefined, `cannot read${what ? ` ${what}` : ''}: ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`);
+}
+
+/** Opens a file for reading; a missing or unreadable file is a UserError naming it and, if given, its role. */
+export function openForReading(path: string, what?: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (e) {
+    cannotRead(path, what, e);
+  }
+}
+
+/** Reads a whole file, with the same errors as openForReading. */
+export function readFileOrFail(path: string, what?: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    cannotRead(path, what, e);
+  }
+}
+
+/** Reads a whole UTF-8 text file, with the same errors as openForReading. */
+export function readTextFile(path: string, what?: string): string {
+  return readFileOrFail(path, what).toString('utf8');
+}
 
 /**
  * Writes a file atomically: into a temporary file beside it, fsync, then rename over the target, so a

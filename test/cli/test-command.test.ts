@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fixtures, runCli, tempDir } from '../helpers.js';
 import { buildDetector } from '../../src/models/presets.js';
 import { saveCheckpoint, toRaw } from '../../src/nn/checkpoint.js';
-import { writeSafetensors } from '../../src/nn/safetensors.js';
+import { writeSafetensors } from '../../src/serialization/safetensors.js';
 import { readVia3 } from '../../src/data/via3/read.js';
 import { readAvaDetections } from '../../src/data/ava.js';
 import { tinyModelConfig } from '../train/tiny-model.js';

@@ -6,15 +6,15 @@ import { join } from 'node:path';
 import { fixtures, runCli, sharedFixtures } from '../helpers.js';
 
 const dir = join(fixtures, 'eval');
-const gt = join(dir, 'two_videos_gt.csv');
-const pred = join(dir, 'two_videos_det.csv');
-const labels = join(dir, 'labelmap_oneline.pbtxt');
+const gt = join(dir, 'two-videos-gt.csv');
+const pred = join(dir, 'two-videos-det.csv');
+const labels = join(dir, 'labelmap-oneline.pbtxt');
 
 test('two videos: the per-video report in the reference form, then all_mAP and the pooled figures', () => {
   const r = runCli(['eval', '--gt', gt, '--pred', pred, '--labels', labels]);
   assert.equal(r.stderr, '');
   assert.equal(r.code, 0);
-  assert.equal(r.stdout, readFileSync(join(dir, 'two_videos_report.txt'), 'utf8'));
+  assert.equal(r.stdout, readFileSync(join(dir, 'two-videos-report.txt'), 'utf8'));
   const lines = r.stdout.split('\n');
   assert.equal(lines[0], 'Evaluating seq5 with 2 keyframes');
   assert.equal(lines[1], 'mAP@0.5IOU= 0.8333');
@@ -44,7 +44,7 @@ test('--json: pooled mAP and per-class APs (null without ground truth); --per-vi
 });
 
 test('--exclude, --score-thr and --max-per-frame change what is evaluated', () => {
-  const ex = JSON.parse(runCli(['eval', '--gt', gt, '--pred', pred, '--labels', labels, '--json', '--per-video', '--exclude', join(dir, 'two_videos_excluded.csv')]).stdout) as {
+  const ex = JSON.parse(runCli(['eval', '--gt', gt, '--pred', pred, '--labels', labels, '--json', '--per-video', '--exclude', join(dir, 'two-videos-excluded.csv')]).stdout) as {
     perVideo: { video: string; keyframes: number; mAP: number | null }[];
   };
   assert.deepEqual(ex.perVideo.map((v) => [v.video, v.keyframes, v.mAP]), [
@@ -81,12 +81,12 @@ function expectUserError(args: string[], pattern: RegExp): void {
 }
 
 test('malformed input: one line naming the file and the line, exit code 2', () => {
-  expectUserError(['--gt', gt, '--pred', join(dir, 'bad_columns.csv'), '--labels', labels], /^stad: .*bad_columns\.csv: line 3: expected 7 or 8 comma-separated columns .*got 6$/);
-  expectUserError(['--gt', gt, '--pred', join(dir, 'bad_score.csv'), '--labels', labels], /^stad: .*bad_score\.csv: line 2: score: expected a number, got "high"$/);
-  expectUserError(['--gt', gt, '--pred', pred, '--labels', join(dir, 'labelmap_dup.pbtxt')], /^stad: .*labelmap_dup\.pbtxt: line 7: duplicate class id 1 \(first on line 3\)$/);
+  expectUserError(['--gt', gt, '--pred', join(dir, 'bad-columns.csv'), '--labels', labels], /^stad: .*bad-columns\.csv: line 3: expected 7 or 8 comma-separated columns .*got 6$/);
+  expectUserError(['--gt', gt, '--pred', join(dir, 'bad-score.csv'), '--labels', labels], /^stad: .*bad-score\.csv: line 2: score: expected a number, got "high"$/);
+  expectUserError(['--gt', gt, '--pred', pred, '--labels', join(dir, 'labelmap-dup.pbtxt')], /^stad: .*labelmap-dup\.pbtxt: line 7: duplicate class id 1 \(first on line 3\)$/);
   expectUserError(['--gt', join(dir, 'no_such_file.csv'), '--pred', pred, '--labels', labels], /^stad: .*no_such_file\.csv: cannot read ground truth: no such file$/);
   expectUserError(['--gt', gt, '--pred', pred, '--labels', join(dir, 'nope.pbtxt')], /^stad: .*nope\.pbtxt: cannot read label map: no such file$/);
-  expectUserError(['--gt', gt, '--pred', pred, '--labels', labels, '--exclude', join(dir, 'bad_score.csv')], /bad_score\.csv: line 1: expected 2 comma-separated columns/);
+  expectUserError(['--gt', gt, '--pred', pred, '--labels', labels, '--exclude', join(dir, 'bad-score.csv')], /bad-score\.csv: line 1: expected 2 comma-separated columns/);
 });
 
 test('bad flags are usage errors with exit code 2', () => {

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtures, sharedFixtures, tempDir } from '../helpers.js';
-import { formatLabelMap, makeLabelMap, parseLabelMap, readLabelMap, writeLabelMap } from '../../src/data/labelmap.js';
+import { formatLabelMap, makeLabelMap, parseLabelMap, readLabelMap } from '../../src/data/labelmap.js';
 import { UserError } from '../../src/util/errors.js';
+import { writeFileAtomic } from '../../src/util/fs.js';
 
 const AVA = join(sharedFixtures, 'ava', 'ava_action_list_v2.1_for_activitynet_2018.pbtxt');
 
@@ -21,8 +22,8 @@ test('the real AVA v2.1 label map: 60 evaluated classes out of ids 1..80', () =>
 });
 
 test('one-line and multi-line layouts give the same map', () => {
-  const one = readLabelMap(join(fixtures, 'eval', 'labelmap_oneline.pbtxt'));
-  const multi = readLabelMap(join(fixtures, 'eval', 'labelmap_multiline.pbtxt'));
+  const one = readLabelMap(join(fixtures, 'eval', 'labelmap-oneline.pbtxt'));
+  const multi = readLabelMap(join(fixtures, 'eval', 'labelmap-multiline.pbtxt'));
   assert.deepEqual(one.ids, [1, 2, 3, 4, 5, 6]);
   assert.deepEqual([...one.names], [...multi.names]);
   const mixed = parseLabelMap('item { name: \'a b\' id: 7 } item {\n  id: 2\n  display_name: "c \\"q\\""\n}\nitem: { label_id: 3, name: "d" extra { x: 1 } }', 'mixed');
@@ -33,12 +34,12 @@ test('one-line and multi-line layouts give the same map', () => {
   ]);
 });
 
-test('writeLabelMap writes the multi-line layout that reads back the same (and that the official line reader accepts)', () => {
+test('formatLabelMap writes the multi-line layout that reads back the same (and that the official line reader accepts)', () => {
   const { dir, cleanup } = tempDir();
   try {
     const m = readLabelMap(AVA);
     const path = join(dir, 'sub', 'labels.pbtxt');
-    writeLabelMap(path, m);
+    writeFileAtomic(path, formatLabelMap(m));
     const text = readFileSync(path, 'utf8');
     assert.equal(text, readFileSync(AVA, 'utf8'));
     const back = readLabelMap(path);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildDetector, modelPreset } from '../../src/models/presets.js';
-import { convertStateDict } from '../../src/nn/convert-names.js';
-import type { RawTensor } from '../../src/nn/safetensors.js';
+import { convertStateDict } from '../../src/models/checkpoint-import.js';
+import type { RawTensor } from '../../src/serialization/safetensors.js';
 
 /** PySlowFast names of one lateral fusion (conv + BatchNorm), as its FuseFastToSlow registers them. */
 function pyslowfastFuse(stage: number, channels: number): Record<string, RawTensor> {

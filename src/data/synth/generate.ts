@@ -28,7 +28,8 @@ import { Rng } from '../rng.js';
 import { ACTION_OPTIONS, SPLITS, SYNTH_CLASSES, targetCounts, type SplitName, type SynthClass } from './reference.js';
 import type { SequenceScene } from './scene.js';
 import type { WorkerMessage, WorkerRequest } from './worker.js';
-import { ANCHOR_IMAGE_REGION, buildImageProject, serialiseProject, VIA3_CHECKBOX, VIA3_TEXT, type Via3AttributeJson } from './via3-writer.js';
+import { buildImageProject, serialiseProject, type Via3AttributeJson } from './via3-writer.js';
+import { VIA3_ANCHOR, VIA3_ATTRIBUTE_TYPE } from '../via3/schema.js';
 
 export interface SynthOptions {
   /** Output folder. */
@@ -87,8 +88,8 @@ export interface SynthSummary {
 /** The action attribute of the reference projects. */
 export const PERSON_ATTRIBUTE: Via3AttributeJson = {
   aname: 'person',
-  anchor_id: ANCHOR_IMAGE_REGION,
-  type: VIA3_CHECKBOX,
+  anchor_id: VIA3_ANCHOR.IMAGE_REGION,
+  type: VIA3_ATTRIBUTE_TYPE.CHECKBOX,
   desc: 'Action of the person in the box',
   options: { ...ACTION_OPTIONS },
   default_option_id: '0',
@@ -97,8 +98,8 @@ export const PERSON_ATTRIBUTE: Via3AttributeJson = {
 /** VIA3 has no score field: proposals carry the detector score as text in attribute "2". */
 export const SCORE_ATTRIBUTE: Via3AttributeJson = {
   aname: 'score',
-  anchor_id: ANCHOR_IMAGE_REGION,
-  type: VIA3_TEXT,
+  anchor_id: VIA3_ANCHOR.IMAGE_REGION,
+  type: VIA3_ATTRIBUTE_TYPE.TEXT,
   desc: 'Person detector score in [0, 1]',
   options: {},
   default_option_id: '',

@@ -10,7 +10,7 @@
  * A script is a pure function of the time since the action began, so any frame can be rendered on its
  * own, in any order, and the result is deterministic.
  */
-import type { ArmPose, LegPose, Pose } from './figure.js';
+import type { ArmPose, Pose } from './figure.js';
 import { BODY } from './figure.js';
 import type { Rng } from '../rng.js';
 import type { SynthClass } from './reference.js';
@@ -55,21 +55,6 @@ function lerp(a: number, b: number, w: number): number {
 
 function lerpArm(a: ArmPose, b: ArmPose, w: number): ArmPose {
   return { shoulder: lerp(a.shoulder, b.shoulder, w), elbow: lerp(a.elbow, b.elbow, w) };
-}
-
-function lerpLeg(a: LegPose, b: LegPose, w: number): LegPose {
-  return { hip: lerp(a.hip, b.hip, w), knee: lerp(a.knee, b.knee, w) };
-}
-
-export function lerpPose(a: Pose, b: Pose, w: number): Pose {
-  return {
-    lean: lerp(a.lean, b.lean, w),
-    headTilt: lerp(a.headTilt, b.headTilt, w),
-    armNear: lerpArm(a.armNear, b.armNear, w),
-    armFar: lerpArm(a.armFar, b.armFar, w),
-    legNear: lerpLeg(a.legNear, b.legNear, w),
-    legFar: lerpLeg(a.legFar, b.legFar, w),
-  };
 }
 
 /** Standing still, breathing. */

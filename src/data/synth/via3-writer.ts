@@ -6,12 +6,7 @@
  * `[2, x, y, w, h]` in pixels with `z` = [] (an image, not a video time).
  */
 import type { Rng } from '../rng.js';
-
-/** Attribute types as VIA3 numbers them. */
-export const VIA3_TEXT = 1;
-export const VIA3_CHECKBOX = 2;
-/** A region on an image. */
-export const ANCHOR_IMAGE_REGION = 'FILE1_Z0_XY1';
+import { VIA3_FILE_TYPE, VIA3_SHAPE } from '../via3/schema.js';
 
 export interface Via3AttributeJson {
   aname: string;
@@ -107,11 +102,11 @@ export function buildImageProject(input: Via3ImageProjectInput): Via3ProjectJson
   input.images.forEach((img, i) => {
     const fid = String(i + 1);
     const vid = fid;
-    file[fid] = { fid, fname: img.fname, type: 2, loc: 1, src: '' };
+    file[fid] = { fid, fname: img.fname, type: VIA3_FILE_TYPE.IMAGE, loc: 1, src: '' };
     view[vid] = { fid_list: [fid] };
     vidList.push(vid);
     for (const r of img.rects) {
-      metadata[metadataId(vid, input.rng, used)] = { vid, flg: 0, z: [], xy: [2, r.x, r.y, r.w, r.h], av: { ...r.av } };
+      metadata[metadataId(vid, input.rng, used)] = { vid, flg: 0, z: [], xy: [VIA3_SHAPE.RECTANGLE, r.x, r.y, r.w, r.h], av: { ...r.av } };
     }
   });
   return {

@@ -23,9 +23,9 @@
  * `score` on the same region anchors; its value is parsed as a number. Without one, `score` is null
  * (consumers treat that as 1.0).
  */
-import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { fail } from '../../util/errors.js';
+import { readTextFile } from '../../util/fs.js';
 import {
   describeZodIssue,
   VIA3_ATTRIBUTE_TYPE,
@@ -106,13 +106,7 @@ export interface ReadVia3Options {
 
 /** Reads and parses a project file. Bad JSON, a bad field or an inconsistent entry is a UserError. */
 export function readVia3(path: string, options: ReadVia3Options = {}): Via3Annotations {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    fail(path, undefined, `cannot read VIA3 project: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return parseVia3(text, path, options);
+  return parseVia3(readTextFile(path, 'VIA3 project'), path, options);
 }
 
 /** Parses project text; `file` names the source in messages. */

@@ -15,7 +15,8 @@ export const VIA3_ATTRIBUTE_TYPE = { TEXT: 1, CHECKBOX: 2, RADIO: 3, SELECT: 4, 
 export const VIA3_FILE_TYPE = { IMAGE: 2, VIDEO: 4, AUDIO: 8 } as const;
 export const VIA3_SHAPE = { POINT: 1, RECTANGLE: 2, CIRCLE: 3, ELLIPSE: 4, LINE: 5, POLYLINE: 6, POLYGON: 7, EXTREME_RECTANGLE: 8, EXTREME_CIRCLE: 9 } as const;
 /** Attribute anchors that describe a region: on an image, and on a video frame. */
-export const VIA3_REGION_ANCHORS = ['FILE1_Z0_XY1', 'FILE1_Z1_XY1'] as const;
+export const VIA3_ANCHOR = { IMAGE_REGION: 'FILE1_Z0_XY1', VIDEO_REGION: 'FILE1_Z1_XY1' } as const;
+export const VIA3_REGION_ANCHORS = [VIA3_ANCHOR.IMAGE_REGION, VIA3_ANCHOR.VIDEO_REGION] as const;
 
 const attributeSchema = z.looseObject({
   aname: z.string().default(''),
@@ -65,7 +66,6 @@ export const via3ProjectSchema = z.looseObject({
 export type Via3Project = z.infer<typeof via3ProjectSchema>;
 export type Via3Attribute = Via3Project['attribute'][string];
 export type Via3File = Via3Project['file'][string];
-export type Via3Metadata = Via3Project['metadata'][string];
 
 /**
  * Renders a zod issue path the way a user finds the place in the file: `metadata["1_abc"].xy[3]`.

@@ -10,7 +10,7 @@
  * option = the background's id. Boxes with a score get a TEXT attribute `score`, as the reader expects.
  * Output is deterministic (ids are counters) and compact, as VIA itself saves.
  */
-import { VIA3_ATTRIBUTE_TYPE, VIA3_FILE_TYPE, VIA3_SHAPE } from './schema.js';
+import { VIA3_ANCHOR, VIA3_ATTRIBUTE_TYPE, VIA3_FILE_TYPE, VIA3_SHAPE } from './schema.js';
 
 export interface Via3BoxToWrite {
   /** Image style: the frame index (required there). */
@@ -47,7 +47,7 @@ export function defaultFrameFileName(videoId: string, frameIndex: number): strin
 /** The project as a plain JSON value (keys in the order VIA writes them). */
 export function buildVia3Project(boxes: readonly Via3BoxToWrite[], opts: Via3WriteOptions): Record<string, unknown> {
   const optionIds = resolveOptionIds(opts.classes, opts.optionIds);
-  const anchor = opts.style === 'image' ? 'FILE1_Z0_XY1' : 'FILE1_Z1_XY1';
+  const anchor = opts.style === 'image' ? VIA3_ANCHOR.IMAGE_REGION : VIA3_ANCHOR.VIDEO_REGION;
   const options: Record<string, string> = {};
   opts.classes.forEach((name, i) => {
     options[optionIds[i]!] = name;

@@ -1,23 +1,13 @@
-/** The streaming AVA CSV reader: values, frame keys, chunk boundaries, quoting, and errors. */
+/** The streaming AVA CSV reader with the strict (official) rules: values, frame keys, chunk boundaries, quoting, and errors. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixtures, tempDir } from '../helpers.js';
-import { readAvaBoxCsv, readExcludedTimestamps } from '../../src/eval/csv.js';
-import { parseFloatBytes, parseIntBytes } from '../../src/eval/numbers.js';
+import { fixtures, withTempFile } from '../helpers.js';
+import { readAvaBoxCsv, readExcludedTimestamps } from '../../src/data/ava.js';
+import { parseFloatBytes, parseIntBytes } from '../../src/data/byte-numbers.js';
 import { UserError } from '../../src/util/errors.js';
 
-function withFile<T>(content: string | Buffer, fn: (path: string) => T): T {
-  const { dir, cleanup } = tempDir();
-  try {
-    const p = join(dir, 'x.csv');
-    writeFileSync(p, content);
-    return fn(p);
-  } finally {
-    cleanup();
-  }
-}
+const withFile = <T>(content: string | Buffer, fn: (path: string) => T): T => withTempFile('x.csv', content, fn);
 
 test('numbers parse exactly as Python float()/int() would', () => {
   const f = (s: string) => parseFloatBytes(Buffer.from(s), 0, Buffer.byteLength(s));
@@ -61,16 +51,18 @@ test('errors name the file and the line', () => {
     ['v,1,0,0,1,1,1,0.5\nv,1,0,0,1,1\n', /x\.csv: line 2: expected 7 or 8 comma-separated columns .* got 6$/],
     ['v,1,0,0,1,1,1,0.5,9\n', /line 1: expected 7 or 8 .* got 9$/],
     ['v,1,0,0,1,1,1,high\n', /line 1: score: expected a number, got "high"/],
-    ['v,1.5,0,0,1,1,1,0.5\n', /line 1: timestamp: expected integer seconds, got "1.5"/],
+    ['v,1.5,0,0,1,1,1,0.5\n', /line 1: timestamp: expected integer seconds \(the official evaluator keys frames by int\(timestamp\)\), got "1.5"/],
     ['v,1,0,zero,1,1,1,0.5\n', /line 1: y1: expected a number, got "zero"/],
     ['v,1,0,0,1,1,a,0.5\n', /line 1: action_id: expected an integer, got "a"/],
     [',1,0,0,1,1,1,0.5\n', /line 1: video_id is empty/],
+    ['v,1,0,0,1,1,,0.5\n', /line 1: action_id is empty: the official evaluator needs an action per row; class-agnostic boxes \(person proposals\) cannot be scored per class$/],
     ['v,1,0,0,1,1,1,nan\n', /line 1: score: expected a number, got "nan"/],
   ];
   for (const [text, pattern] of bad) {
     withFile(text, (p) => assert.throws(() => readAvaBoxCsv(p, 'detections'), (e: unknown) => e instanceof UserError && pattern.test(e.message), text));
   }
   withFile('v,1,0,0,1,1,1,pid\n', (p) => assert.throws(() => readAvaBoxCsv(p, 'ground truth'), /person_id: expected a number/));
+  withFile('v,1,0,0,1,1,,0\n', (p) => assert.throws(() => readAvaBoxCsv(p, 'ground truth'), /line 1: action_id is empty: .*a box without a label \(`stad convert via3-to-ava --no-background` leaves those out\)$/));
   assert.throws(() => readAvaBoxCsv(join(fixtures, 'eval', 'missing.csv'), 'ground truth'), /missing\.csv: cannot read ground truth: no such file/);
 });
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { fixtures, tempDir } from '../helpers.js';
 import { UserError } from '../../src/util/errors.js';
-import { convertCheckpoint, convertStateDict, detectArchitecture, detectFormat, pyslowfastToStad } from '../../src/nn/convert-names.js';
-import { readSafetensors, type RawTensor } from '../../src/nn/safetensors.js';
+import { convertCheckpoint, convertStateDict, detectArchitecture, detectFormat, pyslowfastToStad } from '../../src/models/checkpoint-import.js';
+import { readSafetensors, type RawTensor } from '../../src/serialization/safetensors.js';
 import { addCheckpointSubcommand } from '../../src/cli/commands/convert-checkpoint.js';
 
 const dir = join(fixtures, 'ckpt');

@@ -14,31 +14,20 @@
  * PySlowFast (`{epoch, model_state, optimizer_state, cfg}`), `{model: ...}`, or a bare state dict.
  * Tensors come out C-contiguous (non-contiguous strides and storage offsets are resolved by copying).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { fail } from '../util/errors.js';
-import { DTYPE_SIZES, numel, type Dtype, type RawTensor } from './safetensors.js';
+import { cannotRead, openForReading } from '../util/fs.js';
+import { DTYPE_INFO, STORAGE_CLASSES, dtypeOfStorage } from '../torch/dtype.js';
+import { dtypeSize, numel, type RawTensor, type SafetensorsDType } from './safetensors.js';
 import { kindOf, PickleGlobal, PickleObject, PickleTuple, unpickle, type HostValue, type PickleDict, type PickleValue } from './pickle.js';
 import { ZipReader } from './zip.js';
-
-/** PyTorch's legacy storage class names (still what `torch.save` pickles) and their element types. */
-const STORAGE_DTYPES: Record<string, Dtype> = {
-  'torch.FloatStorage': 'F32',
-  'torch.DoubleStorage': 'F64',
-  'torch.HalfStorage': 'F16',
-  'torch.BFloat16Storage': 'BF16',
-  'torch.LongStorage': 'I64',
-  'torch.IntStorage': 'I32',
-  'torch.ShortStorage': 'I16',
-  'torch.CharStorage': 'I8',
-  'torch.ByteStorage': 'U8',
-  'torch.BoolStorage': 'BOOL',
-};
 
 /** One storage of the archive, read lazily. */
 export interface StorageRef extends HostValue {
   readonly hostKind: 'storage';
   key: string;
-  dtype: Dtype;
+  /** The element type as a safetensors code (what the extracted RawTensors carry). */
+  dtype: SafetensorsDType;
   /** Number of elements. */
   numel: number;
   location: string;
@@ -74,7 +63,7 @@ export interface PthStateDict {
 }
 
 /** Globals that may appear as data (arguments of the rebuilders). */
-const DATA_GLOBALS = [...Object.keys(STORAGE_DTYPES), 'torch.Tensor', 'torch.nn.parameter.Parameter', 'torch._utils._rebuild_tensor'];
+const DATA_GLOBALS = [...STORAGE_CLASSES, 'torch.Tensor', 'torch.nn.parameter.Parameter', 'torch._utils._rebuild_tensor'];
 
 /** Low level: opens the archive and interprets its pickle. Tensors in the result are lazy `TensorRef`s. */
 export class PthArchive {
@@ -163,19 +152,21 @@ export class PthArchive {
       }
       const [, type, key, location, count] = (pid as PickleTuple).items;
       const typeName = type instanceof PickleGlobal ? type.qualifiedName : kindOf(type);
-      const dtype = STORAGE_DTYPES[typeName];
-      if (!dtype) fail(file, 'data.pkl', `unsupported storage type ${typeName}`);
+      // PyTorch's legacy storage class names are still what `torch.save` pickles.
+      const storageDType = dtypeOfStorage(typeName);
+      if (!storageDType) fail(file, 'data.pkl', `unsupported storage type ${typeName}`);
+      const dtype = DTYPE_INFO[storageDType!].safetensors;
       if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) fail(file, 'data.pkl', `invalid storage key ${kindOf(key)}`);
       const existing = storages.get(key as string);
       if (existing) {
         if (existing.dtype !== dtype) fail(file, `storage ${key}`, `used as both ${existing.dtype} and ${dtype}`);
         return existing;
       }
-      const s: StorageRef = { hostKind: 'storage', key: key as string, dtype: dtype!, numel: int(count, `storage ${key} size`), location: String(location) };
+      const s: StorageRef = { hostKind: 'storage', key: key as string, dtype, numel: int(count, `storage ${key} size`), location: String(location) };
       const entry = this.zip.entries.get(`${this.prefix}data/${s.key}`);
       if (!entry) fail(file, `storage ${s.key}`, `missing from the archive (${this.prefix}data/${s.key})`);
-      if (entry!.uncompressedSize !== s.numel * DTYPE_SIZES[dtype!]) {
-        fail(file, `storage ${s.key}`, `holds ${entry!.uncompressedSize} bytes but the pickle says ${s.numel} x ${dtype} (${s.numel * DTYPE_SIZES[dtype!]} bytes)`);
+      if (entry!.uncompressedSize !== s.numel * dtypeSize(dtype)) {
+        fail(file, `storage ${s.key}`, `holds ${entry!.uncompressedSize} bytes but the pickle says ${s.numel} x ${dtype} (${s.numel * dtypeSize(dtype)} bytes)`);
       }
       storages.set(s.key, s);
       return s;
@@ -194,7 +185,7 @@ export class PthArchive {
 
   /** Copies a tensor's elements into a new contiguous little-endian buffer. */
   materialize(t: TensorRef): RawTensor {
-    const elem = DTYPE_SIZES[t.storage.dtype];
+    const elem = dtypeSize(t.storage.dtype);
     const data = gatherContiguous(this.storageBytes(t.storage), elem, t.storageOffset, t.shape, t.stride);
     if (this.bigEndian && elem > 1) swapBytes(data, elem);
     return { dtype: t.storage.dtype, shape: [...t.shape], data };
@@ -204,15 +195,13 @@ export class PthArchive {
 function readHead(file: string): Uint8Array {
   // A ZipReader would also reject a non-zip, but this gives the more helpful message for old checkpoints.
   const zipHead = new Uint8Array(2);
+  const fd = openForReading(file);
   try {
-    const fd = openSync(file, 'r');
-    try {
-      readSync(fd, zipHead, 0, 2, 0);
-    } finally {
-      closeSync(fd);
-    }
+    readSync(fd, zipHead, 0, 2, 0);
   } catch (e) {
-    fail(file, undefined, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    cannotRead(file, undefined, e); // a directory opens but does not read (EISDIR)
+  } finally {
+    closeSync(fd);
   }
   return zipHead;
 }

@@ -28,7 +28,7 @@ import type { LabelMap } from '../data/labelmap.js';
 import { UserError } from '../util/errors.js';
 import type { ProgressCallback } from '../util/progress.js';
 import { averagePrecision, nanMean } from './ap.js';
-import type { AvaBoxTable, FrameRef } from './csv.js';
+import type { AvaBoxTable, FrameRef } from '../data/ava.js';
 import { heapTopK } from './orderings.js';
 
 export interface FrameMapOptions {

@@ -32,8 +32,8 @@
 import { basename } from 'node:path';
 import { fail } from '../util/errors.js';
 import type { ProgressCallback } from '../util/progress.js';
-import { readPthStateDict, type PthContainer, type ReadPthOptions } from './pth.js';
-import { writeSafetensors, type RawTensor } from './safetensors.js';
+import { readPthStateDict, type PthContainer, type ReadPthOptions } from '../serialization/pth.js';
+import { writeSafetensors, type RawTensor } from '../serialization/safetensors.js';
 
 export type CheckpointFormat = 'mmaction2' | 'pyslowfast';
 export type Architecture = 'slowfast' | 'slowonly';

@@ -5,9 +5,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtures, tempDir } from '../helpers.js';
 import { UserError } from '../../src/util/errors.js';
-import { gatherContiguous, PthArchive, readPthStateDict } from '../../src/nn/pth.js';
-import { PickleObject, unpickle } from '../../src/nn/pickle.js';
-import type { RawTensor } from '../../src/nn/safetensors.js';
+import { gatherContiguous, PthArchive, readPthStateDict } from '../../src/serialization/pth.js';
+import { PickleObject, unpickle } from '../../src/serialization/pickle.js';
+import type { RawTensor } from '../../src/serialization/safetensors.js';
 
 const dir = join(fixtures, 'ckpt');
 interface Expected {

@@ -1,14 +1,15 @@
 /**
- * Checks the RoIAlign golden fixture (test/fixtures/roi_align/golden.json, made by torchvision) against a
- * plain float64 JavaScript RoIAlign written from the algorithm's definition. This pins down what the
- * fixture means (aligned = half-pixel offset, adaptive sampling grid, zero outside [-1, size]) for the
- * tensor implementation, which will be tested against the same file.
+ * RoIAlign against torchvision (test/fixtures/roi-align/golden.json): first a plain float64 JavaScript
+ * RoIAlign written from the algorithm's definition, which pins down what the fixture means (aligned =
+ * half-pixel offset, adaptive sampling grid, zero outside [-1, size]); then `torch.roiAlign` (torchvision's
+ * kernel loaded into libtorch), forward and input gradient, in float64 and float32.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtures } from '../helpers.js';
+import * as torch from '../../src/torch/index.js';
 
 interface Case {
   spatial_scale: number;
@@ -20,7 +21,7 @@ interface Case {
   grad_out: number[];
   grad_input: number[];
 }
-const golden = JSON.parse(readFileSync(join(fixtures, 'roi_align', 'golden.json'), 'utf8')) as { input_shape: number[]; input: number[]; cases: Case[] };
+const golden = JSON.parse(readFileSync(join(fixtures, 'roi-align', 'golden.json'), 'utf8')) as { input_shape: number[]; input: number[]; cases: Case[] };
 
 /**
  * RoIAlign (aligned) forward; also accumulates d(sum(out * gradOut))/d(input) into `gradIn` when given.
@@ -116,4 +117,26 @@ test('boxes partly outside the map produce zeros where every sample is outside',
   const bin = (k: number, ch: number, y: number, x: number): number => c.output[((k * C + ch) * PH + y) * PW + x]!;
   assert.equal(bin(2, 0, 7, 7), 0);
   assert.notEqual(bin(2, 0, 0, 0), 0);
+});
+
+test('torch.roiAlign matches the golden outputs and input gradients, in float64 and float32', () => {
+  // The golden values have 9 significant digits. float64 agrees to far below 1e-6; float32 kernels round
+  // each bilinear tap and sum (gradients accumulate up to a few dozen taps per input pixel), so 1e-4 of
+  // the magnitude, which still catches a wrong tap or a wrong bin (errors of order 0.1-1).
+  for (const [dtype, tol] of [['float64', 1e-6], ['float32', 1e-4]] as const) {
+    for (const c of golden.cases) {
+      const label = `${dtype}, scale ${c.spatial_scale}, ${c.output_size[0]}x${c.output_size[1]}, ratio ${c.sampling_ratio}`;
+      const [out, grad] = torch.tidy(() => {
+        const x = torch.tensor(Float64Array.from(golden.input), { shape: golden.input_shape, dtype, requiresGrad: true });
+        const rois = torch.tensor(c.rois, { dtype });
+        const y = torch.roiAlign(x, rois, { outputSize: c.output_size, spatialScale: c.spatial_scale, samplingRatio: c.sampling_ratio, aligned: true });
+        y.mul(torch.tensor(Float64Array.from(c.grad_out), { shape: c.output_shape, dtype })).sum().backward();
+        assert.deepEqual(y.shape, c.output_shape, label);
+        return [y.toArray(), x.grad!.toArray()];
+      });
+      const worst = (got: number[], want: number[]): number => got.reduce((m, g, i) => Math.max(m, Math.abs(g - want[i]!) / Math.max(1, Math.abs(want[i]!))), 0);
+      assert.ok(worst(out, c.output) < tol, `${label}: output differs by ${worst(out, c.output)}`);
+      assert.ok(worst(grad, c.grad_input) < tol, `${label}: gradient differs by ${worst(grad, c.grad_input)}`);
+    }
+  }
 });

@@ -11,46 +11,37 @@
  * every offset range against the data section and the tensor's dtype and shape. Every failure is a
  * `UserError` naming the file and the tensor.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { fail } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { openForReading, readFileOrFail, writeFileAtomic } from '../util/fs.js';
+import { DTYPE_INFO, SAFETENSORS_DTYPES, dtypeOfSafetensors, type SafetensorsDType } from '../torch/dtype.js';
 
-/** Element types of the safetensors format, with their sizes in bytes. */
-export const DTYPE_SIZES = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  F8_E4M3: 1,
-  F8_E5M2: 1,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U64: 8,
-  U32: 4,
-  U16: 2,
-  U8: 1,
-  BOOL: 1,
-} as const;
+export type { SafetensorsDType } from '../torch/dtype.js';
 
-export type Dtype = keyof typeof DTYPE_SIZES;
+// Element types come from the one dtype table (src/torch/dtype.ts): the safetensors codes stad has a
+// tensor type for. The format knows a few more (F8_E4M3, F8_E5M2, U16, U32, U64); a file using them is
+// refused when read, naming the tensor, since nothing in stad could hold it.
 
-export function isDtype(s: string): s is Dtype {
-  return Object.prototype.hasOwnProperty.call(DTYPE_SIZES, s);
+/** Bytes per element of a code. */
+export function dtypeSize(dtype: SafetensorsDType): number {
+  return DTYPE_INFO[dtypeOfSafetensors(dtype)].bytes;
+}
+
+export function isSafetensorsDType(s: string): s is SafetensorsDType {
+  return dtypeOfSafetensors(s) !== undefined;
 }
 
 /** A tensor as raw little-endian bytes in row-major (C-contiguous) order. */
 export interface RawTensor {
-  dtype: Dtype;
+  dtype: SafetensorsDType;
   shape: number[];
   data: Uint8Array;
 }
 
 /** What a tensor must look like (used to check a file against a model before loading it). */
 export interface TensorSpec {
-  dtype: Dtype;
+  dtype: SafetensorsDType;
   shape: readonly number[];
 }
 
@@ -81,8 +72,8 @@ export function numel(shape: readonly number[]): number {
   return n;
 }
 
-export function byteSize(dtype: Dtype, shape: readonly number[]): number {
-  return numel(shape) * DTYPE_SIZES[dtype];
+export function byteSize(dtype: SafetensorsDType, shape: readonly number[]): number {
+  return numel(shape) * dtypeSize(dtype);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -100,13 +91,13 @@ export function encodeSafetensors(tensors: Record<string, RawTensor>, metadata?:
   for (const name of names) {
     if (name === METADATA_KEY) throw new Error(`a tensor cannot be named ${METADATA_KEY}`);
     const t = tensors[name]!;
-    if (!isDtype(t.dtype)) throw new Error(`tensor ${name}: unknown dtype ${String(t.dtype)}`);
+    if (!isSafetensorsDType(t.dtype)) throw new Error(`tensor ${name}: unknown dtype ${String(t.dtype)}`);
     const expected = byteSize(t.dtype, t.shape);
     if (t.data.byteLength !== expected) {
       throw new Error(`tensor ${name}: ${t.data.byteLength} bytes of data for ${t.dtype} [${t.shape.join(', ')}], expected ${expected}`);
     }
   }
-  names.sort((a, b) => DTYPE_SIZES[tensors[b]!.dtype] - DTYPE_SIZES[tensors[a]!.dtype] || (a < b ? -1 : a > b ? 1 : 0));
+  names.sort((a, b) => dtypeSize(tensors[b]!.dtype) - dtypeSize(tensors[a]!.dtype) || (a < b ? -1 : a > b ? 1 : 0));
 
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) {
@@ -174,7 +165,7 @@ function parseHeader(file: string, text: string, dataStart: number, dataLength: 
       fail(file, `${where}${path}`, `expected {dtype, shape: [non-negative integers], data_offsets: [begin, end]}: ${issue?.message ?? 'invalid'}`);
     }
     const { dtype, shape, data_offsets } = e.data;
-    if (!isDtype(dtype)) fail(file, `${where}.dtype`, `unknown dtype "${dtype}" (expected one of ${Object.keys(DTYPE_SIZES).join(', ')})`);
+    if (!isSafetensorsDType(dtype)) fail(file, `${where}.dtype`, `unsupported dtype "${dtype}" (stad reads ${SAFETENSORS_DTYPES.join(', ')})`);
     const [begin, end] = data_offsets;
     if (end < begin) fail(file, `${where}.data_offsets`, `end ${end} is before begin ${begin}`);
     if (end > dataLength) fail(file, `${where}.data_offsets`, `[${begin}, ${end}] runs past the end of the data section (${dataLength} bytes; file truncated?)`);
@@ -237,23 +228,12 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
  * one buffer holding the whole file.
  */
 export function readSafetensors(path: string): SafetensorsContents {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    fail(path, undefined, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return decodeSafetensors(bytes, path);
+  return decodeSafetensors(readFileOrFail(path), path);
 }
 
 /** Reads and checks only the header (cheap: for checking a large checkpoint against a model first). */
 export function readSafetensorsHeader(path: string): SafetensorsHeader {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    fail(path, undefined, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const fd = openForReading(path);
   try {
     const size = fstatSync(fd).size;
     const prefix = Buffer.alloc(8);
@@ -330,18 +310,14 @@ export function summarizeMismatches(mismatches: readonly Mismatch[], max = 5): s
   return `${head}: ${shown}${more}`;
 }
 
-/** Checks a safetensors file's header against the expected tensors; throws one UserError listing the mismatches. */
-export function checkSafetensorsAgainst(path: string, expected: Record<string, TensorSpec>): void {
-  const header = readSafetensorsHeader(path);
-  const mismatches = listMismatches(expected, header.tensors);
-  if (mismatches.length > 0) fail(path, undefined, `does not match the model: ${summarizeMismatches(mismatches)}`);
-}
-
 /**
- * Reads a checkpoint for a model: checks the header against `expected` first (every name, shape and
- * dtype; one UserError listing the mismatches), then reads the data. Extra tensors are refused too.
+ * Checks a safetensors file's header against the expected tensors (every name, shape and dtype; extra
+ * tensors are mismatches too) before any data is read; throws one UserError listing the mismatches.
+ * `ignore` leaves out names of the file that are not the model's business (an optimiser's state, say).
  */
-export function readSafetensorsFor(path: string, expected: Record<string, TensorSpec>): SafetensorsContents {
-  checkSafetensorsAgainst(path, expected);
-  return readSafetensors(path);
+export function checkSafetensorsAgainst(path: string, expected: Record<string, TensorSpec>, ignore: (name: string) => boolean = () => false): void {
+  const header = readSafetensorsHeader(path);
+  const actual = Object.fromEntries(Object.entries(header.tensors).filter(([name]) => !ignore(name)));
+  const mismatches = listMismatches(expected, actual);
+  if (mismatches.length > 0) fail(path, undefined, `does not match the model: ${summarizeMismatches(mismatches)}`);
 }

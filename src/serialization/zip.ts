@@ -5,9 +5,10 @@
  * are read only if asked for. Every size and offset is checked against the file; every entry's CRC-32 is
  * verified. Errors are UserErrors naming the file and the entry.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { fail } from '../util/errors.js';
+import { openForReading } from '../util/fs.js';
 
 export interface ZipEntry {
   name: string;
@@ -31,11 +32,7 @@ export class ZipReader {
   private readonly size: number;
 
   constructor(readonly file: string) {
-    try {
-      this.fd = openSync(file, 'r');
-    } catch (e) {
-      fail(file, undefined, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    this.fd = openForReading(file);
     try {
       this.size = fstatSync(this.fd).size;
       this.readCentralDirectory();
