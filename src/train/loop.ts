@@ -13,7 +13,7 @@
  * generator state (which the binding does not expose, and which differs between CPU and CUDA), and the
  * results do not depend on the loader's worker count.
  */
-import { readSafetensors } from '../nn/safetensors.js';
+import { readSafetensors } from '../serialization/safetensors.js';
 import { clipGradNorm_, StateDictError, type Optimizer } from '../nn/index.js';
 import * as torch from '../torch/index.js';
 import { Rng, hashKeys } from '../data/rng.js';
