@@ -203,19 +203,25 @@ export async function readComputeApps(opts: RunOptions = {}): Promise<ComputeApp
 /** How long `queryGpus` reuses an answer. */
 export const QUERY_CACHE_MS = 2000;
 
-let cached: { at: number; value: Promise<GpuStatus[] | null> } | undefined;
+let cached: { at: number; settled: boolean; value: Promise<GpuStatus[] | null> } | undefined;
 
 /**
  * Every GPU's state for a progress line, or null when it cannot be read (no nvidia-smi, no driver, an
  * nvidia-smi that fails or hangs): a monitor never stops the work it watches. One nvidia-smi spawn at
- * most every `QUERY_CACHE_MS`; calls within that time (or while a query runs) share its answer.
+ * most every `QUERY_CACHE_MS`; calls within that time, or while a query still runs (a slow nvidia-smi
+ * must not pile up), share its answer.
  */
 export function queryGpus(): Promise<GpuStatus[] | null> {
   const now = performance.now();
-  if (cached && now - cached.at < QUERY_CACHE_MS) return cached.value;
-  const value = readGpus().catch(() => null);
-  cached = { at: now, value };
-  return value;
+  if (cached && (!cached.settled || now - cached.at < QUERY_CACHE_MS)) return cached.value;
+  const entry = { at: now, settled: false, value: Promise.resolve<GpuStatus[] | null>(null) };
+  entry.value = readGpus()
+    .catch(() => null)
+    .finally(() => {
+      entry.settled = true;
+    });
+  cached = entry;
+  return entry.value;
 }
 
 /** Forgets `queryGpus`'s cached answer (for tests, or after a GPU was reset). */
