@@ -1,7 +1,7 @@
 /**
  * Registers every subcommand. A subcommand module declares its options cheaply and imports its
  * implementation inside the action (dynamic `import()`), so that `stad --help` and the tensor-free
- * commands (`eval`, `stats`, `convert`, `synth`) start instantly and never load libtorch.
+ * commands (`eval`, `stats`, `convert`, `synth`, `gpustat`) start instantly and never load libtorch.
  */
 import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
@@ -11,6 +11,7 @@ import { registerConvert } from './convert.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
 import { registerTest } from './test.js';
+import { registerGpustat } from './gpustat.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerEval(program);
   registerTrain(program);
   registerTest(program);
+  registerGpustat(program);
 }
