@@ -171,12 +171,12 @@ async function main(): Promise<void> {
   }
   const lines = [
     `Training loop slowfast_r18_tiny, batch 2, 16x${o.size}x${o.size}, ${o.steps} timed steps after ${o.warmup} warm-up, per child process; ${o.runs} runs per setting`,
-    ['setting', 'step s', 'CPU s', 'peak RSS MB', 'GC minor', 'major', 'incr.', 'GC pause ms', 'live'].map((c, i) => (i === 0 ? c.padEnd(28) : c.padStart(11))).join(''),
+    ['setting', 'step s', 'CPU s', 'peak RSS MB', 'GC minor', 'major', 'incr.', 'GC pause ms', 'live'].map((c, i) => (i === 0 ? c.padEnd(28) : c.padStart(12))).join(''),
   ];
   for (const x of results) {
     lines.push(
       [x.env || '(default)', x.stepS.toFixed(3), x.cpuS.toFixed(3), x.peakRssMb.toFixed(0), String(x.gc.minor), String(x.gc.major), String(x.gc.incremental), x.gc.pauseMs.toFixed(1), String(x.liveTensors)]
-        .map((c, i) => (i === 0 ? c.padEnd(28) : c.padStart(11)))
+        .map((c, i) => (i === 0 ? c.padEnd(28) : c.padStart(12)))
         .join(''),
     );
   }

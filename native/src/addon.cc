@@ -16,7 +16,6 @@ namespace stad {
 
 STAD_OP(free) {
   a.table().release(a.i32(0));
-  if (a.table().reportExternal) a.table().flushExternal(a.env());
   return a.env().Undefined();
 }
 
@@ -39,7 +38,6 @@ STAD_OP(freeMany) {
       }
     }
   }
-  if (table.reportExternal) table.flushExternal(a.env());
   if (!firstError.empty()) throw std::invalid_argument(firstError);
   return a.env().Undefined();
 }

@@ -77,14 +77,12 @@ std::vector<at::Tensor> Args::tensors(size_t i) const {
 
 Napi::Value Args::ret(at::Tensor t) const {
   int32_t h = table_.put(std::move(t));
-  if (table_.reportExternal) table_.flushExternal(env());
   return Napi::Number::New(env(), h);
 }
 
 Napi::Value Args::retList(const std::vector<at::Tensor>& ts) const {
   auto arr = Napi::Array::New(env(), ts.size());
   for (size_t k = 0; k < ts.size(); ++k) arr.Set(static_cast<uint32_t>(k), Napi::Number::New(env(), table_.put(ts[k])));
-  if (table_.reportExternal) table_.flushExternal(env());
   return arr;
 }
 

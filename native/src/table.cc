@@ -1,17 +1,9 @@
 #include "table.h"
 
-#include <cstdlib>
 #include <stdexcept>
 #include <unordered_set>
 
 namespace stad {
-
-static int64_t ownedBytes(const at::Tensor& t) {
-  // A tensor that is the only user of its storage owns it: count it once; views count nothing.
-  if (!t.has_storage()) return 0;
-  const auto& s = t.storage();
-  return s.use_count() == 1 ? static_cast<int64_t>(s.nbytes()) : 0;
-}
 
 int32_t TensorTable::put(at::Tensor t) {
   if (!t.defined()) throw std::runtime_error("internal: undefined tensor stored");
@@ -28,10 +20,6 @@ int32_t TensorTable::put(at::Tensor t) {
     slots_.emplace_back();
   }
   Slot& s = slots_[slot];
-  if (reportExternal) {
-    s.reported = ownedBytes(t);
-    pendingExternal_ += s.reported;
-  }
   s.tensor = std::move(t);
   ++live_;
   return static_cast<int32_t>((s.gen << kSlotBits) | slot);
@@ -58,8 +46,6 @@ void TensorTable::release(int32_t h) {
   const uint32_t slot = static_cast<uint32_t>(h) & (kMaxSlots - 1);
   Slot& s = slots_[slot];
   s.tensor = at::Tensor();
-  pendingExternal_ -= s.reported;
-  s.reported = 0;
   // The next handle of this slot differs from every handle issued for it in the last 2046 uses.
   s.gen = s.gen + 1 == kGenerations ? 1 : s.gen + 1;
   free_.push_back(slot);
@@ -78,17 +64,8 @@ int64_t TensorTable::liveBytes() const {
   return total;
 }
 
-void TensorTable::flushExternal(Napi::Env env, bool force) {
-  if (force || pendingExternal_ > (4 << 20) || pendingExternal_ < -(4 << 20)) {
-    Napi::MemoryManagement::AdjustExternalMemory(env, pendingExternal_);
-    pendingExternal_ = 0;
-  }
-}
-
 TensorTable* createEnvTable(Napi::Env env) {
   auto* table = new TensorTable();
-  const char* ext = std::getenv("STAD_EXTERNAL_MEMORY");
-  table->reportExternal = !(ext != nullptr && std::string(ext) == "0");
   // node-addon-api deletes it when the environment is torn down.
   env.SetInstanceData<TensorTable>(table);
   return table;

@@ -16,6 +16,10 @@
 // Each Node environment (the main thread, each worker thread that loads the addon) has its own table,
 // held as the addon's instance data and reached through every function's data pointer (no global
 // state, no lookup per call); a handle means nothing in another environment.
+//
+// libtorch's memory is not reported to V8 (napi_adjust_external_memory): the collector cannot free a
+// tensor (only dispose/tidy do), so the report only made it collect for nothing. Measured in
+// bench/RESULTS.md, section gc.
 #pragma once
 #include <napi.h>
 #include <ATen/ATen.h>
@@ -52,16 +56,10 @@ class TensorTable {
   // Bytes of the distinct storages referenced by live handles.
   int64_t liveBytes() const;
 
-  // V8 external-memory report (napi_adjust_external_memory), on unless STAD_EXTERNAL_MEMORY=0 at load.
-  // Reports the accumulated change once it passes 4 MiB, or now when `force`.
-  bool reportExternal = true;
-  void flushExternal(Napi::Env env, bool force = false);
-
  private:
   struct Slot {
     at::Tensor tensor;
     uint32_t gen = 1;
-    int64_t reported = 0;  // bytes this slot reported to V8 as external memory
   };
   // Why a handle is not live, for the error message.
   std::string deadReason(int32_t handle) const;
@@ -69,7 +67,6 @@ class TensorTable {
   std::vector<Slot> slots_;
   std::deque<uint32_t> free_;  // freed slots, oldest first
   size_t live_ = 0;
-  int64_t pendingExternal_ = 0;
 };
 
 // Creates this environment's table, owned by the environment (freed, with every tensor still in it,
