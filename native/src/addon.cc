@@ -1,12 +1,13 @@
 // Module entry: registers every operator family and the process-level functions (threads, build info,
-// memory accounting, freeing handles).
+// memory accounting, freeing handles) against this environment's tensor table.
 #include <napi.h>
 #include <ATen/ATen.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 #include <torch/version.h>
 
-#include <thread>
+#include <stdexcept>
+#include <string>
 
 #include "args.h"
 #include "table.h"
@@ -14,27 +15,44 @@
 namespace stad {
 
 STAD_OP(free) {
-  table().release(a.i32(0));
-  flushExternal(a.env());
+  a.table().release(a.i32(0));
   return a.env().Undefined();
 }
 
-STAD_OP(isLive) { return Napi::Boolean::New(a.env(), table().isLive(a.i32(0))); }
+// (handles[]): frees every handle; a handle that is not live (freed twice, stale, never issued) is an
+// error, raised after the live ones in the list are freed (the caller has already let go of them all,
+// so stopping at the bad one would leak the rest).
+STAD_OP(freeMany) {
+  auto& table = a.table();
+  auto arr = a.value(0).As<Napi::Array>();
+  std::string firstError;
+  for (uint32_t k = 0, n = arr.Length(); k < n; ++k) {
+    int32_t h = arr.Get(k).As<Napi::Number>().Int32Value();
+    if (table.isLive(h)) {
+      table.release(h);
+    } else if (firstError.empty()) {
+      try {
+        table.release(h);  // throws, with the reason
+      } catch (const std::exception& e) {
+        firstError = e.what();
+      }
+    }
+  }
+  if (!firstError.empty()) throw std::invalid_argument(firstError);
+  return a.env().Undefined();
+}
+
+STAD_OP(isLive) { return Napi::Boolean::New(a.env(), a.table().isLive(a.i32(0))); }
 
 STAD_OP(memory) {
   auto o = Napi::Object::New(a.env());
-  o.Set("liveTensors", Napi::Number::New(a.env(), static_cast<double>(table().liveCount())));
-  o.Set("bytes", Napi::Number::New(a.env(), static_cast<double>(table().liveBytes())));
+  o.Set("liveTensors", Napi::Number::New(a.env(), static_cast<double>(a.table().liveCount())));
+  o.Set("bytes", Napi::Number::New(a.env(), static_cast<double>(a.table().liveBytes())));
   return o;
 }
 
-STAD_OP(liveHandles) {
-  auto hs = table().liveHandles();
-  auto arr = Napi::Array::New(a.env(), hs.size());
-  for (size_t i = 0; i < hs.size(); ++i) arr.Set(static_cast<uint32_t>(i), Napi::Number::New(a.env(), hs[i]));
-  return arr;
-}
-
+// Intra-op threads are process-wide in libtorch; the TypeScript side sets them at load (src/torch/native.ts:
+// STAD_NUM_THREADS, else the cores the container's CPU quota allows).
 STAD_OP(setNumThreads) {
   at::set_num_threads(static_cast<int>(a.i64(0)));
   return a.env().Undefined();
@@ -63,38 +81,25 @@ STAD_OP(buildInfo) {
 
 }  // namespace stad
 
-static Napi::Value freeMany(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  auto arr = info[0].As<Napi::Array>();
-  for (uint32_t k = 0; k < arr.Length(); ++k) {
-    int32_t h = arr.Get(k).As<Napi::Number>().Int32Value();
-    if (stad::table().isLive(h)) stad::table().release(h);
-  }
-  stad::flushExternal(env);
-  return env.Undefined();
-}
-
+// Runs once per Node environment that loads the addon (the main thread, and each worker thread that
+// requires it): each gets its own tensor table, so environments never see each other's tensors.
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   using namespace stad;
-  // Debian's libtorch starts with one intra-op thread; PyTorch uses one per core. Measured here a
-  // conv3d forward+backward ran at 173 GFLOP/s with 1 thread and 278 with 2: default to the cores.
-  unsigned cores = std::thread::hardware_concurrency();
-  if (cores > 0) at::set_num_threads(static_cast<int>(cores));
+  TensorTable* table = createEnvTable(env);
   STAD_EXPORT(exports, free);
-  exports.Set("freeMany", Napi::Function::New(env, freeMany, "freeMany"));
+  STAD_EXPORT(exports, freeMany);
   STAD_EXPORT(exports, isLive);
   STAD_EXPORT(exports, memory);
-  STAD_EXPORT(exports, liveHandles);
   STAD_EXPORT(exports, setNumThreads);
   STAD_EXPORT(exports, getNumThreads);
   STAD_EXPORT(exports, manualSeed);
   STAD_EXPORT(exports, buildInfo);
-  registerTensorOps(env, exports);
-  registerMathOps(env, exports);
-  registerShapeOps(env, exports);
-  registerNNOps(env, exports);
-  registerAutogradOps(env, exports);
-  registerVisionOps(env, exports);
+  registerTensorOps(env, exports, table);
+  registerMathOps(env, exports, table);
+  registerShapeOps(env, exports, table);
+  registerNNOps(env, exports, table);
+  registerAutogradOps(env, exports, table);
+  registerVisionOps(env, exports, table);
   return exports;
 }
 

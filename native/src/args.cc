@@ -71,20 +71,18 @@ std::vector<at::Tensor> Args::tensors(size_t i) const {
   auto arr = info_[i].As<Napi::Array>();
   std::vector<at::Tensor> out;
   out.reserve(arr.Length());
-  for (uint32_t k = 0; k < arr.Length(); ++k) out.push_back(table().get(arr.Get(k).As<Napi::Number>().Int32Value()));
+  for (uint32_t k = 0; k < arr.Length(); ++k) out.push_back(table_.get(arr.Get(k).As<Napi::Number>().Int32Value()));
   return out;
 }
 
-Napi::Value ret(Napi::Env env, at::Tensor t) {
-  int32_t h = table().put(std::move(t));
-  flushExternal(env);
-  return Napi::Number::New(env, h);
+Napi::Value Args::ret(at::Tensor t) const {
+  int32_t h = table_.put(std::move(t));
+  return Napi::Number::New(env(), h);
 }
 
-Napi::Value retList(Napi::Env env, const std::vector<at::Tensor>& ts) {
-  auto arr = Napi::Array::New(env, ts.size());
-  for (size_t k = 0; k < ts.size(); ++k) arr.Set(static_cast<uint32_t>(k), Napi::Number::New(env, table().put(ts[k])));
-  flushExternal(env);
+Napi::Value Args::retList(const std::vector<at::Tensor>& ts) const {
+  auto arr = Napi::Array::New(env(), ts.size());
+  for (size_t k = 0; k < ts.size(); ++k) arr.Set(static_cast<uint32_t>(k), Napi::Number::New(env(), table_.put(ts[k])));
   return arr;
 }
 

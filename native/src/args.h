@@ -18,14 +18,19 @@ std::string dtypeName(at::ScalarType t);
 at::Device parseDevice(const std::string& name);
 std::string deviceName(const at::Device& d);
 
+// One operator call's arguments, and the table of the environment it was called from (every function
+// is created with its environment's table as its data pointer: see STAD_EXPORT).
 class Args {
  public:
-  Args(const Napi::CallbackInfo& info) : info_(info) {}
+  explicit Args(const Napi::CallbackInfo& info) : info_(info), table_(*static_cast<TensorTable*>(info.Data())) {}
   Napi::Env env() const { return info_.Env(); }
+  TensorTable& table() const { return table_; }
   size_t size() const { return info_.Length(); }
+  Napi::Value value(size_t i) const { return info_[i]; }
   bool has(size_t i) const { return i < info_.Length() && !info_[i].IsUndefined() && !info_[i].IsNull(); }
 
-  const at::Tensor& tensor(size_t i) const { return table().get(info_[i].As<Napi::Number>().Int32Value()); }
+  // A tensor argument, by value (see TensorTable::get).
+  at::Tensor tensor(size_t i) const { return table_.get(i32(i)); }
   c10::optional<at::Tensor> optTensor(size_t i) const {
     if (!has(i)) return c10::nullopt;
     return tensor(i);
@@ -61,14 +66,15 @@ class Args {
     return at::TensorOptions().dtype(dtype(dtypeIdx, dflt)).device(device(deviceIdx));
   }
 
+  // Stores a result tensor and returns its handle as a JS number.
+  Napi::Value ret(at::Tensor t) const;
+  // Stores several results and returns an array of handles.
+  Napi::Value retList(const std::vector<at::Tensor>& ts) const;
+
  private:
   const Napi::CallbackInfo& info_;
+  TensorTable& table_;
 };
-
-// Stores a result tensor and returns its handle as a JS number.
-Napi::Value ret(Napi::Env env, at::Tensor t);
-// Stores several results and returns an array of handles.
-Napi::Value retList(Napi::Env env, const std::vector<at::Tensor>& ts);
 
 // Runs an operator body, turning libtorch and argument errors into JavaScript Errors that carry the
 // operator's name and libtorch's message (without its C++ backtrace). Never lets an exception abort.
@@ -91,14 +97,15 @@ Napi::Value guarded(const char* name, const Napi::CallbackInfo& info, F&& body) 
   static Napi::Value op_##NAME(const Napi::CallbackInfo& info) { return guarded(#NAME, info, op_##NAME##_impl); } \
   static Napi::Value op_##NAME##_impl(const Args& a)
 
-#define STAD_EXPORT(exports, NAME) exports.Set(#NAME, Napi::Function::New(env, op_##NAME, #NAME))
+// Exports op_NAME as NAME, bound to the environment's table `table` (a TensorTable* in scope).
+#define STAD_EXPORT(exports, NAME) exports.Set(#NAME, Napi::Function::New(env, op_##NAME, #NAME, table))
 
 // Registration hooks of each operator family (ops_*.cc).
-void registerTensorOps(Napi::Env env, Napi::Object exports);
-void registerMathOps(Napi::Env env, Napi::Object exports);
-void registerShapeOps(Napi::Env env, Napi::Object exports);
-void registerNNOps(Napi::Env env, Napi::Object exports);
-void registerAutogradOps(Napi::Env env, Napi::Object exports);
-void registerVisionOps(Napi::Env env, Napi::Object exports);
+void registerTensorOps(Napi::Env env, Napi::Object exports, TensorTable* table);
+void registerMathOps(Napi::Env env, Napi::Object exports, TensorTable* table);
+void registerShapeOps(Napi::Env env, Napi::Object exports, TensorTable* table);
+void registerNNOps(Napi::Env env, Napi::Object exports, TensorTable* table);
+void registerAutogradOps(Napi::Env env, Napi::Object exports, TensorTable* table);
+void registerVisionOps(Napi::Env env, Napi::Object exports, TensorTable* table);
 
 }  // namespace stad

@@ -20,9 +20,9 @@ STAD_OP(backward) {
 }
 // -> a new handle to t.grad, or null when there is none
 STAD_OP(grad) {
-  const auto& g = a.tensor(0).grad();
+  at::Tensor g = a.tensor(0).grad();
   if (!g.defined()) return a.env().Null();
-  return ret(a.env(), g);
+  return a.ret(g);
 }
 // (t, grad?) sets or clears t.grad (clearing is what optimizer.zeroGrad(setToNone) does)
 STAD_OP(setGrad) {
@@ -35,14 +35,14 @@ STAD_OP(retainGrad) {
   t.retain_grad();
   return a.env().Undefined();
 }
-STAD_OP(detach) { return ret(a.env(), a.tensor(0).detach()); }
+STAD_OP(detach) { return a.ret(a.tensor(0).detach()); }
 STAD_OP(setGradEnabled) {
   at::GradMode::set_enabled(a.boolean(0));
   return a.env().Undefined();
 }
 STAD_OP(isGradEnabled) { return Napi::Boolean::New(a.env(), at::GradMode::is_enabled()); }
 
-void registerAutogradOps(Napi::Env env, Napi::Object exports) {
+void registerAutogradOps(Napi::Env env, Napi::Object exports, TensorTable* table) {
   STAD_EXPORT(exports, setRequiresGrad); STAD_EXPORT(exports, backward); STAD_EXPORT(exports, grad);
   STAD_EXPORT(exports, setGrad); STAD_EXPORT(exports, retainGrad); STAD_EXPORT(exports, detach);
   STAD_EXPORT(exports, setGradEnabled); STAD_EXPORT(exports, isGradEnabled);

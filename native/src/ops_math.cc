@@ -5,49 +5,49 @@ namespace stad {
 
 // ---- binary, tensor (op) tensor, with broadcasting -----------------------------------------------
 // add/sub take an optional alpha (out = a + alpha * b), as torch.add does.
-STAD_OP(add) { return ret(a.env(), at::add(a.tensor(0), a.tensor(1), a.has(2) ? a.scalar(2) : at::Scalar(1))); }
-STAD_OP(sub) { return ret(a.env(), at::sub(a.tensor(0), a.tensor(1), a.has(2) ? a.scalar(2) : at::Scalar(1))); }
-STAD_OP(mul) { return ret(a.env(), at::mul(a.tensor(0), a.tensor(1))); }
-STAD_OP(div) { return ret(a.env(), at::div(a.tensor(0), a.tensor(1))); }
-STAD_OP(pow) { return ret(a.env(), at::pow(a.tensor(0), a.tensor(1))); }
-STAD_OP(maximum) { return ret(a.env(), at::maximum(a.tensor(0), a.tensor(1))); }
-STAD_OP(minimum) { return ret(a.env(), at::minimum(a.tensor(0), a.tensor(1))); }
-STAD_OP(atan2) { return ret(a.env(), at::atan2(a.tensor(0), a.tensor(1))); }
+STAD_OP(add) { return a.ret(at::add(a.tensor(0), a.tensor(1), a.has(2) ? a.scalar(2) : at::Scalar(1))); }
+STAD_OP(sub) { return a.ret(at::sub(a.tensor(0), a.tensor(1), a.has(2) ? a.scalar(2) : at::Scalar(1))); }
+STAD_OP(mul) { return a.ret(at::mul(a.tensor(0), a.tensor(1))); }
+STAD_OP(div) { return a.ret(at::div(a.tensor(0), a.tensor(1))); }
+STAD_OP(pow) { return a.ret(at::pow(a.tensor(0), a.tensor(1))); }
+STAD_OP(maximum) { return a.ret(at::maximum(a.tensor(0), a.tensor(1))); }
+STAD_OP(minimum) { return a.ret(at::minimum(a.tensor(0), a.tensor(1))); }
+STAD_OP(atan2) { return a.ret(at::atan2(a.tensor(0), a.tensor(1))); }
 
 // ---- binary with a scalar --------------------------------------------------------------------------
-STAD_OP(addScalar) { return ret(a.env(), at::add(a.tensor(0), a.scalar(1))); }
-STAD_OP(subScalar) { return ret(a.env(), at::sub(a.tensor(0), a.scalar(1))); }
-STAD_OP(rsubScalar) { return ret(a.env(), at::rsub(a.tensor(0), a.scalar(1))); }  // s - t
-STAD_OP(mulScalar) { return ret(a.env(), at::mul(a.tensor(0), a.scalar(1))); }
-STAD_OP(divScalar) { return ret(a.env(), at::div(a.tensor(0), a.scalar(1))); }
-STAD_OP(rdivScalar) { return ret(a.env(), at::mul(at::reciprocal(a.tensor(0)), a.scalar(1))); }  // s / t
-STAD_OP(powScalar) { return ret(a.env(), at::pow(a.tensor(0), a.scalar(1))); }
-STAD_OP(rpowScalar) { return ret(a.env(), at::pow(a.scalar(1), a.tensor(0))); }  // s ** t
-STAD_OP(remainderScalar) { return ret(a.env(), at::remainder(a.tensor(0), a.scalar(1))); }
+STAD_OP(addScalar) { return a.ret(at::add(a.tensor(0), a.scalar(1))); }
+STAD_OP(subScalar) { return a.ret(at::sub(a.tensor(0), a.scalar(1))); }
+STAD_OP(rsubScalar) { return a.ret(at::rsub(a.tensor(0), a.scalar(1))); }  // s - t
+STAD_OP(mulScalar) { return a.ret(at::mul(a.tensor(0), a.scalar(1))); }
+STAD_OP(divScalar) { return a.ret(at::div(a.tensor(0), a.scalar(1))); }
+STAD_OP(rdivScalar) { return a.ret(at::mul(at::reciprocal(a.tensor(0)), a.scalar(1))); }  // s / t
+STAD_OP(powScalar) { return a.ret(at::pow(a.tensor(0), a.scalar(1))); }
+STAD_OP(rpowScalar) { return a.ret(at::pow(a.scalar(1), a.tensor(0))); }  // s ** t
+STAD_OP(remainderScalar) { return a.ret(at::remainder(a.tensor(0), a.scalar(1))); }
 
 // ---- comparisons (bool results) ------------------------------------------------------------------
-STAD_OP(eq) { return ret(a.env(), at::eq(a.tensor(0), a.tensor(1))); }
-STAD_OP(ne) { return ret(a.env(), at::ne(a.tensor(0), a.tensor(1))); }
-STAD_OP(lt) { return ret(a.env(), at::lt(a.tensor(0), a.tensor(1))); }
-STAD_OP(le) { return ret(a.env(), at::le(a.tensor(0), a.tensor(1))); }
-STAD_OP(gt) { return ret(a.env(), at::gt(a.tensor(0), a.tensor(1))); }
-STAD_OP(ge) { return ret(a.env(), at::ge(a.tensor(0), a.tensor(1))); }
-STAD_OP(eqScalar) { return ret(a.env(), at::eq(a.tensor(0), a.scalar(1))); }
-STAD_OP(neScalar) { return ret(a.env(), at::ne(a.tensor(0), a.scalar(1))); }
-STAD_OP(ltScalar) { return ret(a.env(), at::lt(a.tensor(0), a.scalar(1))); }
-STAD_OP(leScalar) { return ret(a.env(), at::le(a.tensor(0), a.scalar(1))); }
-STAD_OP(gtScalar) { return ret(a.env(), at::gt(a.tensor(0), a.scalar(1))); }
-STAD_OP(geScalar) { return ret(a.env(), at::ge(a.tensor(0), a.scalar(1))); }
-STAD_OP(logicalAnd) { return ret(a.env(), at::logical_and(a.tensor(0), a.tensor(1))); }
-STAD_OP(logicalOr) { return ret(a.env(), at::logical_or(a.tensor(0), a.tensor(1))); }
-STAD_OP(logicalNot) { return ret(a.env(), at::logical_not(a.tensor(0))); }
-STAD_OP(isnan) { return ret(a.env(), at::isnan(a.tensor(0))); }
-STAD_OP(isfinite) { return ret(a.env(), at::isfinite(a.tensor(0))); }
+STAD_OP(eq) { return a.ret(at::eq(a.tensor(0), a.tensor(1))); }
+STAD_OP(ne) { return a.ret(at::ne(a.tensor(0), a.tensor(1))); }
+STAD_OP(lt) { return a.ret(at::lt(a.tensor(0), a.tensor(1))); }
+STAD_OP(le) { return a.ret(at::le(a.tensor(0), a.tensor(1))); }
+STAD_OP(gt) { return a.ret(at::gt(a.tensor(0), a.tensor(1))); }
+STAD_OP(ge) { return a.ret(at::ge(a.tensor(0), a.tensor(1))); }
+STAD_OP(eqScalar) { return a.ret(at::eq(a.tensor(0), a.scalar(1))); }
+STAD_OP(neScalar) { return a.ret(at::ne(a.tensor(0), a.scalar(1))); }
+STAD_OP(ltScalar) { return a.ret(at::lt(a.tensor(0), a.scalar(1))); }
+STAD_OP(leScalar) { return a.ret(at::le(a.tensor(0), a.scalar(1))); }
+STAD_OP(gtScalar) { return a.ret(at::gt(a.tensor(0), a.scalar(1))); }
+STAD_OP(geScalar) { return a.ret(at::ge(a.tensor(0), a.scalar(1))); }
+STAD_OP(logicalAnd) { return a.ret(at::logical_and(a.tensor(0), a.tensor(1))); }
+STAD_OP(logicalOr) { return a.ret(at::logical_or(a.tensor(0), a.tensor(1))); }
+STAD_OP(logicalNot) { return a.ret(at::logical_not(a.tensor(0))); }
+STAD_OP(isnan) { return a.ret(at::isnan(a.tensor(0))); }
+STAD_OP(isfinite) { return a.ret(at::isfinite(a.tensor(0))); }
 // (cond, x, y)
-STAD_OP(where) { return ret(a.env(), at::where(a.tensor(0), a.tensor(1), a.tensor(2))); }
+STAD_OP(where) { return a.ret(at::where(a.tensor(0), a.tensor(1), a.tensor(2))); }
 // (cond, x, scalar y) and (cond, scalar x, y) are common in masking
-STAD_OP(whereScalarOther) { return ret(a.env(), at::where(a.tensor(0), a.tensor(1), a.scalar(2))); }
-STAD_OP(whereScalarSelf) { return ret(a.env(), at::where(a.tensor(0), a.scalar(1), a.tensor(2))); }
+STAD_OP(whereScalarOther) { return a.ret(at::where(a.tensor(0), a.tensor(1), a.scalar(2))); }
+STAD_OP(whereScalarSelf) { return a.ret(at::where(a.tensor(0), a.scalar(1), a.tensor(2))); }
 // equal(a, b) -> bool: same shape and values
 STAD_OP(equal) { return Napi::Boolean::New(a.env(), at::equal(a.tensor(0), a.tensor(1))); }
 // (a, b, rtol, atol)
@@ -55,7 +55,7 @@ STAD_OP(allclose) { return Napi::Boolean::New(a.env(), at::allclose(a.tensor(0),
 
 // ---- unary -----------------------------------------------------------------------------------------
 #define STAD_UNARY(NAME, FN) \
-  STAD_OP(NAME) { return ret(a.env(), FN(a.tensor(0))); }
+  STAD_OP(NAME) { return a.ret(FN(a.tensor(0))); }
 STAD_UNARY(neg, at::neg)
 STAD_UNARY(abs, at::abs)
 STAD_UNARY(exp, at::exp)
@@ -82,71 +82,71 @@ STAD_UNARY(gelu, at::gelu)
 STAD_UNARY(silu, at::silu)
 
 // (t, beta, threshold)
-STAD_OP(softplus) { return ret(a.env(), at::softplus(a.tensor(0), a.scalar(1), a.scalar(2))); }
+STAD_OP(softplus) { return a.ret(at::softplus(a.tensor(0), a.scalar(1), a.scalar(2))); }
 // (t, negativeSlope)
-STAD_OP(leakyRelu) { return ret(a.env(), at::leaky_relu(a.tensor(0), a.scalar(1))); }
+STAD_OP(leakyRelu) { return a.ret(at::leaky_relu(a.tensor(0), a.scalar(1))); }
 // (t, min?, max?) with scalars
 STAD_OP(clamp) {
-  return ret(a.env(), at::clamp(a.tensor(0), a.has(1) ? c10::optional<at::Scalar>(a.scalar(1)) : c10::nullopt,
+  return a.ret(at::clamp(a.tensor(0), a.has(1) ? c10::optional<at::Scalar>(a.scalar(1)) : c10::nullopt,
                                 a.has(2) ? c10::optional<at::Scalar>(a.scalar(2)) : c10::nullopt));
 }
 // (t, dim)
-STAD_OP(softmax) { return ret(a.env(), at::softmax(a.tensor(0), a.i64(1))); }
-STAD_OP(logSoftmax) { return ret(a.env(), at::log_softmax(a.tensor(0), a.i64(1))); }
-STAD_OP(logsumexp) { return ret(a.env(), at::logsumexp(a.tensor(0), a.ints(1), a.has(2) && a.boolean(2))); }
-STAD_OP(cumsum) { return ret(a.env(), at::cumsum(a.tensor(0), a.i64(1))); }
+STAD_OP(softmax) { return a.ret(at::softmax(a.tensor(0), a.i64(1))); }
+STAD_OP(logSoftmax) { return a.ret(at::log_softmax(a.tensor(0), a.i64(1))); }
+STAD_OP(logsumexp) { return a.ret(at::logsumexp(a.tensor(0), a.ints(1), a.has(2) && a.boolean(2))); }
+STAD_OP(cumsum) { return a.ret(at::cumsum(a.tensor(0), a.i64(1))); }
 
 // ---- reductions ------------------------------------------------------------------------------------
 // (t, dims?, keepdim?) — no dims reduces everything to a 0-d tensor.
 STAD_OP(sum) {
-  if (!a.has(1)) return ret(a.env(), at::sum(a.tensor(0)));
-  return ret(a.env(), at::sum(a.tensor(0), a.ints(1), a.has(2) && a.boolean(2)));
+  if (!a.has(1)) return a.ret(at::sum(a.tensor(0)));
+  return a.ret(at::sum(a.tensor(0), a.ints(1), a.has(2) && a.boolean(2)));
 }
 STAD_OP(mean) {
-  if (!a.has(1)) return ret(a.env(), at::mean(a.tensor(0)));
-  return ret(a.env(), at::mean(a.tensor(0), a.ints(1), a.has(2) && a.boolean(2)));
+  if (!a.has(1)) return a.ret(at::mean(a.tensor(0)));
+  return a.ret(at::mean(a.tensor(0), a.ints(1), a.has(2) && a.boolean(2)));
 }
 STAD_OP(prod) {
-  if (!a.has(1)) return ret(a.env(), at::prod(a.tensor(0)));
-  return ret(a.env(), at::prod(a.tensor(0), a.i64(1), a.has(2) && a.boolean(2)));
+  if (!a.has(1)) return a.ret(at::prod(a.tensor(0)));
+  return a.ret(at::prod(a.tensor(0), a.i64(1), a.has(2) && a.boolean(2)));
 }
 // (t, dims?, unbiased, keepdim)
 STAD_OP(var) {
-  if (!a.has(1)) return ret(a.env(), at::var(a.tensor(0), a.boolean(2)));
-  return ret(a.env(), at::var(a.tensor(0), a.ints(1), a.boolean(2), a.has(3) && a.boolean(3)));
+  if (!a.has(1)) return a.ret(at::var(a.tensor(0), a.boolean(2)));
+  return a.ret(at::var(a.tensor(0), a.ints(1), a.boolean(2), a.has(3) && a.boolean(3)));
 }
 STAD_OP(std) {
-  if (!a.has(1)) return ret(a.env(), at::std(a.tensor(0), a.boolean(2)));
-  return ret(a.env(), at::std(a.tensor(0), a.ints(1), a.boolean(2), a.has(3) && a.boolean(3)));
+  if (!a.has(1)) return a.ret(at::std(a.tensor(0), a.boolean(2)));
+  return a.ret(at::std(a.tensor(0), a.ints(1), a.boolean(2), a.has(3) && a.boolean(3)));
 }
 // (t, p, dims?, keepdim?)
 STAD_OP(norm) {
-  if (!a.has(2)) return ret(a.env(), at::norm(a.tensor(0), a.scalar(1)));
-  return ret(a.env(), at::norm(a.tensor(0), a.scalar(1), a.ints(2), a.has(3) && a.boolean(3)));
+  if (!a.has(2)) return a.ret(at::norm(a.tensor(0), a.scalar(1)));
+  return a.ret(at::norm(a.tensor(0), a.scalar(1), a.ints(2), a.has(3) && a.boolean(3)));
 }
 // max/min: (t) -> 0-d tensor; (t, dim, keepdim) -> [values, indices]
 STAD_OP(max) {
-  if (!a.has(1)) return ret(a.env(), at::max(a.tensor(0)));
+  if (!a.has(1)) return a.ret(at::max(a.tensor(0)));
   auto r = at::max(a.tensor(0), a.i64(1), a.has(2) && a.boolean(2));
-  return retList(a.env(), {std::get<0>(r), std::get<1>(r)});
+  return a.retList({std::get<0>(r), std::get<1>(r)});
 }
 STAD_OP(min) {
-  if (!a.has(1)) return ret(a.env(), at::min(a.tensor(0)));
+  if (!a.has(1)) return a.ret(at::min(a.tensor(0)));
   auto r = at::min(a.tensor(0), a.i64(1), a.has(2) && a.boolean(2));
-  return retList(a.env(), {std::get<0>(r), std::get<1>(r)});
+  return a.retList({std::get<0>(r), std::get<1>(r)});
 }
 // (t, dim?, keepdim?)
-STAD_OP(argmax) { return ret(a.env(), at::argmax(a.tensor(0), a.optI64(1), a.has(2) && a.boolean(2))); }
-STAD_OP(argmin) { return ret(a.env(), at::argmin(a.tensor(0), a.optI64(1), a.has(2) && a.boolean(2))); }
-STAD_OP(any) { return ret(a.env(), at::any(a.tensor(0))); }
-STAD_OP(all) { return ret(a.env(), at::all(a.tensor(0))); }
+STAD_OP(argmax) { return a.ret(at::argmax(a.tensor(0), a.optI64(1), a.has(2) && a.boolean(2))); }
+STAD_OP(argmin) { return a.ret(at::argmin(a.tensor(0), a.optI64(1), a.has(2) && a.boolean(2))); }
+STAD_OP(any) { return a.ret(at::any(a.tensor(0))); }
+STAD_OP(all) { return a.ret(at::all(a.tensor(0))); }
 
 // ---- products ----------------------------------------------------------------------------------------
-STAD_OP(matmul) { return ret(a.env(), at::matmul(a.tensor(0), a.tensor(1))); }
+STAD_OP(matmul) { return a.ret(at::matmul(a.tensor(0), a.tensor(1))); }
 // (x, weight, bias?) : x @ weight^T + bias
-STAD_OP(linear) { return ret(a.env(), at::linear(a.tensor(0), a.tensor(1), a.optTensor(2))); }
+STAD_OP(linear) { return a.ret(at::linear(a.tensor(0), a.tensor(1), a.optTensor(2))); }
 
-void registerMathOps(Napi::Env env, Napi::Object exports) {
+void registerMathOps(Napi::Env env, Napi::Object exports, TensorTable* table) {
   STAD_EXPORT(exports, add); STAD_EXPORT(exports, sub); STAD_EXPORT(exports, mul); STAD_EXPORT(exports, div);
   STAD_EXPORT(exports, pow); STAD_EXPORT(exports, maximum); STAD_EXPORT(exports, minimum); STAD_EXPORT(exports, atan2);
   STAD_EXPORT(exports, addScalar); STAD_EXPORT(exports, subScalar); STAD_EXPORT(exports, rsubScalar);

@@ -26,35 +26,35 @@ STAD_OP(isLeaf) { return Napi::Boolean::New(a.env(), a.tensor(0).is_leaf()); }
 // ---- creation -----------------------------------------------------------------------------------
 
 // (shape, dtype?, device?)
-STAD_OP(zeros) { return ret(a.env(), at::zeros(a.ints(0), a.options(1, 2))); }
-STAD_OP(ones) { return ret(a.env(), at::ones(a.ints(0), a.options(1, 2))); }
-STAD_OP(empty) { return ret(a.env(), at::empty(a.ints(0), a.options(1, 2))); }
-STAD_OP(rand) { return ret(a.env(), at::rand(a.ints(0), a.options(1, 2))); }
-STAD_OP(randn) { return ret(a.env(), at::randn(a.ints(0), a.options(1, 2))); }
+STAD_OP(zeros) { return a.ret(at::zeros(a.ints(0), a.options(1, 2))); }
+STAD_OP(ones) { return a.ret(at::ones(a.ints(0), a.options(1, 2))); }
+STAD_OP(empty) { return a.ret(at::empty(a.ints(0), a.options(1, 2))); }
+STAD_OP(rand) { return a.ret(at::rand(a.ints(0), a.options(1, 2))); }
+STAD_OP(randn) { return a.ret(at::randn(a.ints(0), a.options(1, 2))); }
 // (shape, value, dtype?, device?)
-STAD_OP(full) { return ret(a.env(), at::full(a.ints(0), a.scalar(1), a.options(2, 3))); }
+STAD_OP(full) { return a.ret(at::full(a.ints(0), a.scalar(1), a.options(2, 3))); }
 // (low, high, shape, dtype?, device?)
-STAD_OP(randint) { return ret(a.env(), at::randint(a.i64(0), a.i64(1), a.ints(2), a.options(3, 4, at::kLong))); }
+STAD_OP(randint) { return a.ret(at::randint(a.i64(0), a.i64(1), a.ints(2), a.options(3, 4, at::kLong))); }
 // (start, end, step, dtype?, device?)
 STAD_OP(arange) {
   auto opts = a.options(3, 4, at::kLong);
-  return ret(a.env(), at::arange(a.scalar(0), a.scalar(1), a.scalar(2), opts));
+  return a.ret(at::arange(a.scalar(0), a.scalar(1), a.scalar(2), opts));
 }
 // (start, end, steps, dtype?, device?)
-STAD_OP(linspace) { return ret(a.env(), at::linspace(a.scalar(0), a.scalar(1), a.i64(2), a.options(3, 4))); }
+STAD_OP(linspace) { return a.ret(at::linspace(a.scalar(0), a.scalar(1), a.i64(2), a.options(3, 4))); }
 // (n, m, dtype?, device?)
-STAD_OP(eye) { return ret(a.env(), at::eye(a.i64(0), a.i64(1), a.options(2, 3))); }
+STAD_OP(eye) { return a.ret(at::eye(a.i64(0), a.i64(1), a.options(2, 3))); }
 
 // *Like: (t, dtype?) keeping device
 static at::TensorOptions likeOptions(const Args& a, const at::Tensor& t, size_t dtypeIdx) {
   return t.options().dtype(a.has(dtypeIdx) ? parseDtype(a.str(dtypeIdx)) : t.scalar_type()).requires_grad(false);
 }
-STAD_OP(zerosLike) { return ret(a.env(), at::zeros(a.tensor(0).sizes(), likeOptions(a, a.tensor(0), 1))); }
-STAD_OP(onesLike) { return ret(a.env(), at::ones(a.tensor(0).sizes(), likeOptions(a, a.tensor(0), 1))); }
-STAD_OP(randLike) { return ret(a.env(), at::rand(a.tensor(0).sizes(), likeOptions(a, a.tensor(0), 1))); }
-STAD_OP(randnLike) { return ret(a.env(), at::randn(a.tensor(0).sizes(), likeOptions(a, a.tensor(0), 1))); }
+STAD_OP(zerosLike) { return a.ret(at::zeros(a.tensor(0).sizes(), likeOptions(a, a.tensor(0), 1))); }
+STAD_OP(onesLike) { return a.ret(at::ones(a.tensor(0).sizes(), likeOptions(a, a.tensor(0), 1))); }
+STAD_OP(randLike) { return a.ret(at::rand(a.tensor(0).sizes(), likeOptions(a, a.tensor(0), 1))); }
+STAD_OP(randnLike) { return a.ret(at::randn(a.tensor(0).sizes(), likeOptions(a, a.tensor(0), 1))); }
 // (t, value, dtype?)
-STAD_OP(fullLike) { return ret(a.env(), at::full(a.tensor(0).sizes(), a.scalar(1), likeOptions(a, a.tensor(0), 2))); }
+STAD_OP(fullLike) { return a.ret(at::full(a.tensor(0).sizes(), a.scalar(1), likeOptions(a, a.tensor(0), 2))); }
 
 // ---- TypedArray interop ---------------------------------------------------------------------------
 
@@ -78,7 +78,7 @@ static Napi::Value fromBytesImpl(const Napi::CallbackInfo& info) {
       auto dev = parseDevice(a.str(3));
       if (dev != t.device()) t = t.to(dev);
     }
-    return ret(a.env(), t);
+    return a.ret(t);
   });
 }
 
@@ -106,14 +106,14 @@ STAD_OP(item) {
 
 // ---- conversion -----------------------------------------------------------------------------------
 
-STAD_OP(contiguous) { return ret(a.env(), a.tensor(0).contiguous()); }
-STAD_OP(clone) { return ret(a.env(), a.tensor(0).clone()); }
+STAD_OP(contiguous) { return a.ret(a.tensor(0).contiguous()); }
+STAD_OP(clone) { return a.ret(a.tensor(0).clone()); }
 // (t, dtype?, device?, nonBlocking?)
 STAD_OP(to) {
   const auto& t = a.tensor(0);
   auto dtype = a.has(1) ? parseDtype(a.str(1)) : t.scalar_type();
   auto device = a.has(2) ? parseDevice(a.str(2)) : t.device();
-  return ret(a.env(), t.to(device, dtype, a.has(3) && a.boolean(3)));
+  return a.ret(t.to(device, dtype, a.has(3) && a.boolean(3)));
 }
 // channels-last memory formats (NHWC / NDHWC): faster convolutions in oneDNN and cuDNN.
 STAD_OP(toMemoryFormat) {
@@ -121,7 +121,7 @@ STAD_OP(toMemoryFormat) {
   at::MemoryFormat mf = f == "channelsLast" ? at::MemoryFormat::ChannelsLast
                        : f == "channelsLast3d" ? at::MemoryFormat::ChannelsLast3d
                                                : at::MemoryFormat::Contiguous;
-  return ret(a.env(), a.tensor(0).contiguous(mf));
+  return a.ret(a.tensor(0).contiguous(mf));
 }
 
 // ---- in-place updates (optimisers, initialisers) -----------------------------------------------
@@ -153,7 +153,7 @@ STAD_INPLACE(sqrt_, t.sqrt_())
 STAD_INPLACE(normal_, t.normal_(a.num(1), a.num(2)))
 STAD_INPLACE(uniform_, t.uniform_(a.num(1), a.num(2)))
 
-void registerTensorOps(Napi::Env env, Napi::Object exports) {
+void registerTensorOps(Napi::Env env, Napi::Object exports, TensorTable* table) {
   STAD_EXPORT(exports, shape);
   STAD_EXPORT(exports, strides);
   STAD_EXPORT(exports, dtype);
@@ -177,8 +177,8 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
   STAD_EXPORT(exports, randLike);
   STAD_EXPORT(exports, randnLike);
   STAD_EXPORT(exports, fullLike);
-  exports.Set("fromArray", Napi::Function::New(env, fromBytesImpl, "fromArray"));
-  exports.Set("toArray", Napi::Function::New(env, toBytesImpl, "toArray"));
+  exports.Set("fromArray", Napi::Function::New(env, fromBytesImpl, "fromArray", table));
+  exports.Set("toArray", Napi::Function::New(env, toBytesImpl, "toArray", table));
   STAD_EXPORT(exports, item);
   STAD_EXPORT(exports, contiguous);
   STAD_EXPORT(exports, clone);

@@ -26,7 +26,7 @@ STAD_OP(roiAlign) {
   static auto op = c10::Dispatcher::singleton()
                        .findSchemaOrThrow("torchvision::roi_align", "")
                        .typed<at::Tensor(const at::Tensor&, const at::Tensor&, double, int64_t, int64_t, int64_t, bool)>();
-  return ret(a.env(), op.call(a.tensor(0), a.tensor(1), a.num(2), a.i64(3), a.i64(4), a.i64(5), a.boolean(6)));
+  return a.ret(op.call(a.tensor(0), a.tensor(1), a.num(2), a.i64(3), a.i64(4), a.i64(5), a.boolean(6)));
 }
 
 // (boxes [K, 4], scores [K], iouThreshold) -> kept indices, by decreasing score
@@ -34,10 +34,10 @@ STAD_OP(nms) {
   static auto op = c10::Dispatcher::singleton()
                        .findSchemaOrThrow("torchvision::nms", "")
                        .typed<at::Tensor(const at::Tensor&, const at::Tensor&, double)>();
-  return ret(a.env(), op.call(a.tensor(0), a.tensor(1), a.num(2)));
+  return a.ret(op.call(a.tensor(0), a.tensor(1), a.num(2)));
 }
 
-void registerVisionOps(Napi::Env env, Napi::Object exports) {
+void registerVisionOps(Napi::Env env, Napi::Object exports, TensorTable* table) {
   STAD_EXPORT(exports, loadLibrary); STAD_EXPORT(exports, hasOperator); STAD_EXPORT(exports, roiAlign); STAD_EXPORT(exports, nms);
 }
 

@@ -8,7 +8,7 @@
  * This module needs no tensors: `collate.ts` turns a ClipBatch into tensors for the model.
  */
 import { Worker } from 'node:worker_threads';
-import { cpus } from 'node:os';
+import { availableCores } from '../util/cpu.js';
 import { fileURLToPath } from 'node:url';
 import { sampleClipFrames, type ClipSpec } from './clip.js';
 import { runClipJob, openSource, type ClipJob, type FrameSourceSpec } from './clip-job.js';
@@ -72,7 +72,7 @@ export interface LoaderOptions {
   /** Test-time short side (test mode), default 256. */
   testShortSide?: number;
   normalization?: Normalization;
-  /** Worker threads decoding clips; 0 decodes in the main thread. Default: cores - 1, at least 1. */
+  /** Worker threads decoding clips; 0 decodes in the main thread. Default: the usable cores (CPU quota counted, src/util/cpu.ts) - 1, at least 1. */
   numWorkers?: number;
   /** Batches decoded ahead of the one being consumed. Default 2. */
   prefetch?: number;
@@ -144,7 +144,7 @@ export class ClipLoader {
       augmentation: { ...DEFAULT_TRAIN_AUGMENTATION, ...(opts.augmentation ?? {}) },
       testShortSide: opts.testShortSide ?? 256,
       normalization: opts.normalization ?? IMAGENET_NORMALIZATION,
-      numWorkers: opts.numWorkers ?? Math.max(1, cpus().length - 1),
+      numWorkers: opts.numWorkers ?? Math.max(1, availableCores() - 1),
       prefetch: opts.prefetch ?? 2,
       seed: opts.seed ?? 0,
       shuffle: opts.shuffle ?? opts.mode === 'train',

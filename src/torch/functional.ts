@@ -73,7 +73,7 @@ export function isGradEnabled(): boolean {
 
 // ---- threads and build ---------------------------------------------------------------------------
 
-/** Intra-op threads (default: the machine's cores; Debian's libtorch alone would start with 1). */
+/** Intra-op threads (default: $STAD_NUM_THREADS, else the cores the container's CPU quota allows; see src/util/cpu.ts). */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`thread count must be a positive integer, got ${n}`);
   native.setNumThreads(n);
