@@ -11,8 +11,8 @@ import type { ProgressCallback } from '../util/progress.js';
 import { readAvaBoxCsv, readExcludedTimestamps } from './csv.js';
 import { evaluateFrameMAP, type FrameMapOptions, type FrameMapReport } from './frameMap.js';
 
-export { evaluateFrameMAP } from './frameMap.js';
-export type { ClassResult, FrameMapOptions, FrameMapReport, MapResult, VideoResult } from './frameMap.js';
+export { evaluateFrameMAP, matchDetections } from './frameMap.js';
+export type { ClassResult, FrameMatches, FrameMapOptions, FrameMapReport, MapResult, VideoResult } from './frameMap.js';
 export { boxTableFromRows } from './rows.js';
 export type { AvaBox, DetectionBox, GroundTruthBox } from './rows.js';
 export { readAvaBoxCsv, readExcludedTimestamps } from './csv.js';
