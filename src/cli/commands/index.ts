@@ -11,6 +11,7 @@ import { registerConvert } from './convert.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
 import { registerTest } from './test.js';
+import { registerCompare } from './compare.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerEval(program);
   registerTrain(program);
   registerTest(program);
+  registerCompare(program);
 }
