@@ -58,6 +58,18 @@ let precisionBuf = new Float64Array(1024);
 let recallBuf = new Float64Array(1024);
 let termsBuf = new Float64Array(1024);
 let orderBuf = new Int32Array(1024);
+let rankedBuf = new Uint8Array(1024);
+
+function ensureBuffers(n: number): void {
+  if (precisionBuf.length < n + 2) {
+    const cap = Math.max(n + 2, precisionBuf.length * 2);
+    precisionBuf = new Float64Array(cap);
+    recallBuf = new Float64Array(cap);
+    termsBuf = new Float64Array(cap);
+    orderBuf = new Int32Array(cap);
+    rankedBuf = new Uint8Array(cap);
+  }
+}
 
 /**
  * AP of one class: `scores[k]` and `isTruePositive[k]` of its detections (in the evaluator's
@@ -67,14 +79,21 @@ let orderBuf = new Int32Array(1024);
 export function averagePrecision(scores: Float64Array, isTruePositive: Uint8Array, numGroundTruth: number): number {
   const n = scores.length;
   if (n === 0) return 0;
-  if (precisionBuf.length < n + 2) {
-    const cap = Math.max(n + 2, precisionBuf.length * 2);
-    precisionBuf = new Float64Array(cap);
-    recallBuf = new Float64Array(cap);
-    termsBuf = new Float64Array(cap);
-    orderBuf = new Int32Array(cap);
-  }
+  ensureBuffers(n);
   const order = numpyArgsort(scores, orderBuf);
+  const ranked = rankedBuf;
+  for (let k = 0; k < n; k++) ranked[k] = isTruePositive[order[n - 1 - k]!]!;
+  return averagePrecisionRanked(ranked, n, numGroundTruth);
+}
+
+/**
+ * AP from the true-positive flags of the first `n` detections already in rank order (highest score
+ * first): the second half of `averagePrecision`, for callers that rank once and reuse the ranking
+ * (the bootstrap in src/compare).
+ */
+export function averagePrecisionRanked(isTruePositiveRanked: Uint8Array, n: number, numGroundTruth: number): number {
+  if (n === 0) return 0;
+  ensureBuffers(n);
   const precision = precisionBuf;
   const recall = recallBuf;
   const terms = termsBuf;
@@ -83,7 +102,7 @@ export function averagePrecision(scores: Float64Array, isTruePositive: Uint8Arra
   precision[0] = 0;
   recall[0] = 0;
   for (let k = 0; k < n; k++) {
-    if (isTruePositive[order[n - 1 - k]!]) tp++;
+    if (isTruePositiveRanked[k]) tp++;
     else fp++;
     precision[k + 1] = tp / (tp + fp);
     recall[k + 1] = tp / numGroundTruth;

@@ -115,10 +115,38 @@ function classLookup(labelMap: LabelMap): (action: number) => number {
  * `boxTableFromRows`); the label map decides which classes count.
  */
 export function evaluateFrameMAP(gt: AvaBoxTable, det: AvaBoxTable, labelMap: LabelMap, options: FrameMapOptions = {}): FrameMapReport {
+  const m = matchDetections(gt, det, labelMap, options);
+  return apReport(m, labelMap, options);
+}
+
+/**
+ * Rules 1-6: every evaluated detection with its true/false-positive flag, and the ground-truth counts
+ * per frame and class. Matching never looks across frames, so a bootstrap that resamples frames can
+ * reuse these flags (src/compare/bootstrap.ts) instead of matching again.
+ */
+export interface FrameMatches {
+  numClasses: number;
+  /** Ground-truth videos first (in their order), then detection-only ones. */
+  videoNames: string[];
+  numGtVideos: number;
+  /** Per frame: its video index, its integer second, whether it is excluded. */
+  frameVideo: Int32Array;
+  frameTimestamp: Int32Array;
+  frameExcluded: Uint8Array;
+  /** Per frame and class (frame * numClasses + class): ground-truth boxes (0 for excluded frames). */
+  frameGt: Int32Array;
+  /** Evaluated detections in the official concatenation order: class, frame, score, true positive. */
+  numEmitted: number;
+  emitClass: Int32Array;
+  emitFrame: Int32Array;
+  emitScore: Float64Array;
+  emitTp: Uint8Array;
+}
+
+export function matchDetections(gt: AvaBoxTable, det: AvaBoxTable, labelMap: LabelMap, options: FrameMapOptions = {}): FrameMatches {
   const iouThr = options.iouThreshold ?? 0.5;
   const cap = options.maxPerFrame ?? 50;
   const scoreThr = options.scoreThreshold;
-  const perVideo = options.perVideo ?? true;
   if (!(iouThr >= 0 && iouThr <= 1)) throw new UserError(`IoU threshold must be in [0, 1], got ${iouThr}`);
   if (!Number.isInteger(cap) || cap < 0) throw new UserError(`max detections per frame must be a non-negative integer, got ${cap}`);
   if (scoreThr !== undefined && Number.isNaN(scoreThr)) throw new UserError('score threshold must be a number');
@@ -153,6 +181,7 @@ export function evaluateFrameMAP(gt: AvaBoxTable, det: AvaBoxTable, labelMap: La
   const framesOfVideo: Map<number, number>[] = [];
   const frameVideo = new IntList();
   const frameExcluded: number[] = [];
+  const frameTimestamp: number[] = [];
   const frameOf = (v: number, ts: number): number => {
     let m = framesOfVideo[v];
     if (!m) framesOfVideo[v] = m = new Map();
@@ -161,6 +190,7 @@ export function evaluateFrameMAP(gt: AvaBoxTable, det: AvaBoxTable, labelMap: La
       f = frameVideo.length;
       frameVideo.push(v);
       frameExcluded.push(excludedByVideo.get(videoNames[v]!)?.has(ts) ? 1 : 0);
+      frameTimestamp.push(ts);
       m.set(ts, f);
     }
     return f;
@@ -214,10 +244,6 @@ export function evaluateFrameMAP(gt: AvaBoxTable, det: AvaBoxTable, labelMap: La
   }
   const scratch = new Int32Array(maxRows);
   const gtClass = new Int32Array(gt.length);
-  const numGtPooled = new Int32Array(numClasses);
-  const numGtVideo = new Int32Array(perVideo ? numGtVideos * numClasses : 0);
-  const keyframesVideo = new Int32Array(numGtVideos);
-  let keyframesPooled = 0;
   for (let f = 0; f < numFrames; f++) {
     const s = gtGroups.start[f]!;
     const e = gtGroups.start[f + 1]!;
@@ -225,15 +251,9 @@ export function evaluateFrameMAP(gt: AvaBoxTable, det: AvaBoxTable, labelMap: La
     const slice = gtGroups.rows.subarray(s, e);
     heapTopK(gt, slice, 0, scratch);
     slice.set(scratch.subarray(0, e - s));
-    const v = frameVideo.data[f]!;
-    keyframesPooled++;
-    keyframesVideo[v]++;
     for (let k = s; k < e; k++) {
       const r = gtGroups.rows[k]!;
-      const c = classOf(gt.action[r]!);
-      gtClass[r] = c;
-      numGtPooled[c]++;
-      if (perVideo) numGtVideo[v * numClasses + c]++;
+      gtClass[r] = classOf(gt.action[r]!);
     }
   }
 
@@ -241,7 +261,7 @@ export function evaluateFrameMAP(gt: AvaBoxTable, det: AvaBoxTable, labelMap: La
   const matched = new Uint8Array(gt.length);
   // one entry per evaluated detection, in the order the official evaluator concatenates them
   const emitClass = new Int32Array(det.length);
-  const emitVideo = new Int32Array(det.length);
+  const emitFrame = new Int32Array(det.length);
   const emitScore = new Float64Array(det.length);
   const emitTp = new Uint8Array(det.length);
   let numEmitted = 0;
@@ -256,7 +276,6 @@ export function evaluateFrameMAP(gt: AvaBoxTable, det: AvaBoxTable, labelMap: La
     const n = heapTopK(det, detGroups.rows.subarray(s, detGroups.start[f + 1]!), cap, scratch);
     const gs = gtGroups.start[f]!;
     const ge = gtGroups.start[f + 1]!;
-    const v = frameVideo.data[f]!;
     for (let i = 0; i < n; i++) {
       const r = scratch[i]!;
       const dy1 = det.y1[r]!;
@@ -293,13 +312,59 @@ export function evaluateFrameMAP(gt: AvaBoxTable, det: AvaBoxTable, labelMap: La
         matched[best] = 1;
       }
       emitClass[numEmitted] = c;
-      emitVideo[numEmitted] = v;
+      emitFrame[numEmitted] = f;
       emitScore[numEmitted] = det.score[r]!;
       emitTp[numEmitted] = tp;
       numEmitted++;
     }
   }
   options.onProgress?.({ done: 2, total: 3, info: 'detections matched' });
+  const frameGt = new Int32Array(numFrames * numClasses);
+  for (let f = 0; f < numFrames; f++) {
+    if (frameExcluded[f]) continue;
+    for (let k = gtGroups.start[f]!; k < gtGroups.start[f + 1]!; k++) frameGt[f * numClasses + gtClass[gtGroups.rows[k]!]!]++;
+  }
+  return {
+    numClasses,
+    videoNames,
+    numGtVideos,
+    frameVideo: frameVideo.data.slice(0, numFrames),
+    frameTimestamp: Int32Array.from(frameTimestamp),
+    frameExcluded: Uint8Array.from(frameExcluded),
+    frameGt,
+    numEmitted,
+    emitClass: emitClass.subarray(0, numEmitted),
+    emitFrame: emitFrame.subarray(0, numEmitted),
+    emitScore: emitScore.subarray(0, numEmitted),
+    emitTp: emitTp.subarray(0, numEmitted),
+  };
+}
+
+/** Rule 7 on matched detections: AP per class, pooled and per ground-truth video. */
+function apReport(m: FrameMatches, labelMap: LabelMap, options: FrameMapOptions): FrameMapReport {
+  const iouThr = options.iouThreshold ?? 0.5;
+  const perVideo = options.perVideo ?? true;
+  const { numClasses, videoNames, numGtVideos, numEmitted, emitClass, emitScore, emitTp } = m;
+  const emitVideo = Int32Array.from(m.emitFrame, (f) => m.frameVideo[f]!);
+  const numGtPooled = new Int32Array(numClasses);
+  const numGtVideo = new Int32Array(perVideo ? numGtVideos * numClasses : 0);
+  const keyframesVideo = new Int32Array(numGtVideos);
+  let keyframesPooled = 0;
+  for (let f = 0; f < m.frameVideo.length; f++) {
+    const v = m.frameVideo[f]!;
+    let any = false;
+    for (let c = 0; c < numClasses; c++) {
+      const n = m.frameGt[f * numClasses + c]!;
+      if (n === 0) continue;
+      any = true;
+      numGtPooled[c] += n;
+      if (perVideo) numGtVideo[v * numClasses + c] += n;
+    }
+    if (any) {
+      keyframesPooled++;
+      keyframesVideo[v]++;
+    }
+  }
 
   // Rule 7: per class (and per video and class), AP over the detections in emission order.
   const scoreBuf = new Float64Array(numEmitted);

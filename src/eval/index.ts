@@ -11,8 +11,8 @@ import type { ProgressCallback } from '../util/progress.js';
 import { readAvaBoxCsv, readExcludedTimestamps } from '../data/ava.js';
 import { evaluateFrameMAP, type FrameMapOptions, type FrameMapReport } from './frame-map.js';
 
-export { evaluateFrameMAP } from './frame-map.js';
-export type { ClassResult, FrameMapOptions, FrameMapReport, MapResult, VideoResult } from './frame-map.js';
+export { evaluateFrameMAP, matchDetections } from './frame-map.js';
+export type { ClassResult, FrameMatches, FrameMapOptions, FrameMapReport, MapResult, VideoResult } from './frame-map.js';
 export { boxTableFromRows } from './rows.js';
 export type { AvaBox, DetectionBox, GroundTruthBox } from './rows.js';
 export { readAvaBoxCsv, readExcludedTimestamps } from '../data/ava.js';

@@ -12,6 +12,7 @@ import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
 import { registerTest } from './test.js';
 import { registerGpustat } from './gpustat.js';
+import { registerCompare } from './compare.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -21,5 +22,6 @@ export function registerCommands(program: Command): void {
   registerEval(program);
   registerTrain(program);
   registerTest(program);
+  registerCompare(program);
   registerGpustat(program);
 }
