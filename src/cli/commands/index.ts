@@ -12,6 +12,7 @@ import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
 import { registerTest } from './test.js';
 import { registerGpustat } from './gpustat.js';
+import { registerReport } from './report.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerTrain(program);
   registerTest(program);
   registerGpustat(program);
+  registerReport(program);
 }
