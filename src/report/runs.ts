@@ -14,12 +14,36 @@ import { z } from 'zod';
 import { readAvaDetections, type NormalizedBox } from '../data/ava.js';
 import { readJsonFile } from '../data/json-file.js';
 import { readLabelMap } from '../data/labelmap.js';
-import { CONFIG_FILE, METRICS_FILE } from '../train/checkpoint.js';
-import { RunConfigSchema, formatConfigIssue, type RunConfig } from '../train/config.js';
 import { DETECTIONS_FILE, REPORT_FILE, isSafeFileName } from '../train/test-outputs.js';
 import { LABEL_MAP_FILE } from '../data/convert.js';
 import { fail, UserError } from '../util/errors.js';
 import { readTextFile } from '../util/fs.js';
+
+/**
+ * The file names src/train/checkpoint.ts writes (a test checks they agree). Not imported from there:
+ * that module, like the full RunConfigSchema, loads libtorch, and `stad report` needs no tensors.
+ */
+export const CONFIG_FILE = 'config.json';
+export const METRICS_FILE = 'metrics.jsonl';
+
+/**
+ * The part of a run's resolved config.json (src/train/config.ts RunConfigSchema) that the report shows.
+ * Loose: the full config passes, and the report does not break when the config gains fields.
+ */
+export const RunConfigViewSchema = z.looseObject({
+  description: z.string().optional(),
+  model: z.looseObject({
+    backbone: z.looseObject({ type: z.string(), depth: z.number().int() }),
+    head: z.looseObject({ logitNorm: z.string() }),
+  }),
+  data: z.looseObject({ dir: z.string().min(1), testSplit: z.string().min(1), actionAttribute: z.string().optional() }),
+  loss: z.looseObject({ name: z.string(), classWeights: z.string() }),
+  batchSize: z.number().int().min(1),
+  accumulate: z.number().int().min(1),
+  epochs: z.number().int().min(1),
+  seed: z.number().int().min(0),
+});
+export type RunConfigView = z.infer<typeof RunConfigViewSchema>;
 
 const num = z.number();
 /** JSON has no NaN: a NaN loss or an undefined AP is written as null. */
@@ -81,7 +105,7 @@ export interface RunInput {
   dir: string;
   /** Display name: the folder's name (made unique with a suffix when two runs share one). */
   name: string;
-  config: RunConfig;
+  config: RunConfigView;
   train: TrainLine[];
   val: ValLine[];
   test: TestResults | null;
@@ -92,7 +116,7 @@ export function frameKey(video: string, timestamp: number): string {
   return `${video}\u0000${timestamp}`;
 }
 
-function readConfig(dir: string): RunConfig {
+function readConfig(dir: string): RunConfigView {
   const f = join(dir, CONFIG_FILE);
   if (!existsSync(f)) throw new UserError(`${dir}: not a stad run (no ${CONFIG_FILE}; give folders written by stad train)`);
   let raw: unknown;
@@ -102,8 +126,11 @@ function readConfig(dir: string): RunConfig {
     if (e instanceof UserError) throw e;
     fail(f, undefined, `not valid JSON (${(e as Error).message})`);
   }
-  const r = RunConfigSchema.safeParse(raw);
-  if (!r.success) throw new UserError(formatConfigIssue(f, r.error));
+  const r = RunConfigViewSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    fail(f, issue.path.length ? issue.path.map(String).join('.') : undefined, `${issue.message.replace(/^Invalid input: /, '')} (not a config.json written by stad train?)`);
+  }
   return r.data;
 }
 

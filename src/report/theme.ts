@@ -44,6 +44,7 @@ section > p.intro { margin: 0 0 14px; color: var(--muted); max-width: 820px; }
 h3 { font-size: 16px; margin: 22px 0 4px; }
 p.explain { margin: 0 0 8px; color: var(--muted); font-size: 14px; max-width: 820px; }
 figure.chart { margin: 8px 0; overflow-x: auto; }
+.row { display: flex; flex-wrap: wrap; gap: 8px 28px; }
 figure.chart svg { max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0 14px; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 12px; text-align: left; font-variant-numeric: tabular-nums; }

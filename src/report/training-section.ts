@@ -43,7 +43,7 @@ function lineSpec(title: string, values: readonly object[], y: { field: string; 
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
-    width: 460,
+    width: 400,
     height: 220,
     data: { values: [...values] },
     transform: [{ filter: `isValid(datum.${y.field})` }],
@@ -87,8 +87,7 @@ export async function trainingSection(runs: readonly RunInput[]): Promise<Sectio
     htmlTable(['run', 'loss', 'model', 'epochs', 'batch', 'seed', 'description'], describe),
     '<h3>Loss and learning rate</h3>',
     '<p class="explain">The loss measures how wrong the model is on the training clips; it should fall. The learning rate is the size of each correction step, set by the schedule.</p>',
-    await chartFigure('loss', lossSpec(runs)),
-    await chartFigure('lr', lrSpec(runs)),
+    `<div class="row">${await chartFigure('loss', lossSpec(runs))}${await chartFigure('lr', lrSpec(runs))}</div>`,
     '<h3>Validation after each epoch</h3>',
     '<p class="explain">all_mAP is the mean, over the test videos, of the frame mean average precision at IoU 0.5: 1.0 means every person found with the right actions, ranked above every mistake.</p>',
     epochs.length > 0 ? await chartFigure('val-map', valSpec(runs)) : '<p class="note">No run has validated yet.</p>',

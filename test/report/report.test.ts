@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { readCompareInput } from '../../src/report/compare-input.js';
 import { contender, findCases, outcome } from '../../src/report/examples-section.js';
 import { escapeHtml, htmlTable } from '../../src/report/html.js';
-import { readRuns, type PredictedBox } from '../../src/report/runs.js';
+import { CONFIG_FILE, METRICS_FILE, readRuns, type PredictedBox } from '../../src/report/runs.js';
+import * as checkpoint from '../../src/train/checkpoint.js';
 import { trainCurve } from '../../src/report/training-section.js';
 import { UserError } from '../../src/util/errors.js';
 import { runCli, tempDir, withTempFile } from '../helpers.js';
@@ -19,6 +20,11 @@ before(async () => {
 after(() => fx?.cleanup());
 
 describe('run folders', () => {
+  test("the file names are stad train's", () => {
+    assert.equal(CONFIG_FILE, checkpoint.CONFIG_FILE);
+    assert.equal(METRICS_FILE, checkpoint.METRICS_FILE);
+  });
+
   test('reads config, metrics and the test outputs', () => {
     const [bce, focal] = readRuns(fx.runs);
     assert.equal(bce!.name, 'bce');
