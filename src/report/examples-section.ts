@@ -126,8 +126,9 @@ async function readFrame(v: DatasetVideo, frameNumber: number): Promise<{ data: 
 
 const FONT_SIZE = 13;
 
-function svgRect(b: NormalizedBox, w: number, h: number, colour: string, dashed: boolean): string {
-  const [x1, y1, x2, y2] = [b[0] * w, b[1] * h, b[2] * w, b[3] * h];
+/** A box outline; `inset` pixels inwards, so that runs classifying the same proposal all stay visible. */
+function svgRect(b: NormalizedBox, w: number, h: number, colour: string, dashed: boolean, inset = 0): string {
+  const [x1, y1, x2, y2] = [b[0] * w + inset, b[1] * h + inset, b[2] * w - inset, b[3] * h - inset];
   // A dark halo under the coloured stroke keeps the box visible on light and dark backgrounds.
   return (
     `<rect x="${x1}" y="${y1}" width="${x2 - x1}" height="${y2 - y1}" fill="none" stroke="#000" stroke-opacity="0.5" stroke-width="4"/>` +
@@ -153,7 +154,9 @@ export async function drawExample(c: ExampleCase, runs: readonly { name: string;
   const w = IMAGE_WIDTH;
   const h = Math.round((frame.height * w) / frame.width);
   const parts = [svgRect(c.gtBox, w, h, GT_COLOUR, true)];
-  for (const r of runs) if (r.outcome.box) parts.push(svgRect(r.outcome.box, w, h, r.colour, false));
+  runs.forEach((r, i) => {
+    if (r.outcome.box) parts.push(svgRect(r.outcome.box, w, h, r.colour, false, 3 * i));
+  });
   // Labels last, so that no box crosses them: truth above the box, the runs stacked below it.
   parts.push(svgLabel(c.gtBox[0] * w, c.gtBox[1] * h - FONT_SIZE - 7, w, h, GT_COLOUR, `truth: ${c.gtLabels.join(' + ')}`));
   runs.forEach((r, i) => {
