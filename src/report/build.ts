@@ -41,7 +41,8 @@ export async function buildReportHtml(o: Omit<ReportOptions, 'out'>): Promise<{ 
   const compare: CompareInput | null = o.compare ? readCompareInput(o.compare) : null;
   const dataDir = o.data ?? runs[0]!.config.data.dir;
   if (o.data !== undefined && !existsSync(o.data)) throw new UserError(`--data ${o.data}: no such folder`);
-  const ds: Dataset | null = existsSync(dataDir) ? await loadDataset(dataDir, { actionAttribute: runs[0]!.config.data.actionAttribute, probe: false }) : null;
+  // Probed (first frame, video header): the examples need frame sizes, and fps places video keyframes.
+  const ds: Dataset | null = existsSync(dataDir) ? await loadDataset(dataDir, { actionAttribute: runs[0]!.config.data.actionAttribute }) : null;
 
   const sections: Section[] = [];
   if (ds) sections.push(await datasetSection(computeStats(ds), resolve(dataDir)));

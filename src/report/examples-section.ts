@@ -108,15 +108,17 @@ export function findCases(videos: readonly DatasetVideo[], classes: readonly str
   return { fixed: pick(fixed, 1), broken: pick(broken, -1) };
 }
 
+/** Frame sources by folder or file (a video file is probed once). */
 const sources = new Map<string, FrameSource>();
 
 /** The frame of a keyframe through the dataset's frame source (image folder or video file). */
 async function readFrame(v: DatasetVideo, frameNumber: number): Promise<{ data: Uint8Array; width: number; height: number }> {
-  let src = sources.get(v.name);
+  if (v.frames.kind === 'none') throw new Error(`video ${v.name} has no frames (examples skip such videos)`);
+  const where = v.frames.kind === 'frames' ? v.frames.dir : v.frames.file;
+  let src = sources.get(where);
   if (!src) {
-    if (v.frames.kind === 'none') throw new Error('no frames');
     src = v.frames.kind === 'frames' ? ImageFolderSource.fromFolder(v.frames.dir, v.name) : new VideoFileSource(v.frames.file, v.name);
-    sources.set(v.name, src);
+    sources.set(where, src);
   }
   // Video frames are numbered from 0; the annotations number them from firstFrameNumber.
   const index = v.frames.kind === 'video' ? frameNumber - v.firstFrameNumber : frameNumber;
@@ -203,10 +205,11 @@ export async function examplesSection(runs: readonly RunInput[], ds: Dataset | n
   const other = contender(runs);
   const baseline = runs[0]!;
   const split = baseline.config.data.testSplit;
-  const videos = ds?.splits[split] ?? [];
+  // Only videos whose frames can be read and whose boxes can be placed on them.
+  const videos = (ds?.splits[split] ?? []).filter((v) => v.frames.kind !== 'none' && v.frameSize !== null);
   if (!ds) return { ...base, html: '<p class="note">No dataset given (--data) or found: examples need its frames.</p>' };
   if (!baseline.test?.boxes || !other) return { ...base, html: '<p class="note">Examples need two tested runs with detections.csv and label_map.pbtxt (written by stad test).</p>' };
-  if (videos.length === 0) return { ...base, html: `<p class="note">The dataset has no split ${escapeHtml(JSON.stringify(split))}.</p>` };
+  if (videos.length === 0) return { ...base, html: `<p class="note">No video of the dataset's split ${escapeHtml(JSON.stringify(split))} has frames or a video file to draw on.</p>` };
   const { fixed, broken } = findCases(videos, ds.classes, baseline, other, limit);
   const pair = [baseline, other];
   const colours = pair.map((r) => runColour(runs.indexOf(r)));
