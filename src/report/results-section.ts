@@ -4,7 +4,7 @@
  * compare.json, AP per class per recipe over seeds with its intervals as error bars.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { CompareInput } from './compare-input.js';
+import type { CompareInput, CompareSummary } from './compare-input.js';
 import type { RunInput } from './runs.js';
 import { bestPerRow, chartFigure, escapeHtml, fmt, htmlTable, type Section } from './html.js';
 import { CHART_CONFIG, runColourEncoding } from './theme.js';
@@ -38,15 +38,16 @@ export function groupedBarsSpec(title: string, bars: readonly Bar[], groups: rea
   } as TopLevelSpec;
 }
 
-/** AP per class per recipe over seeds: the mean as a bar, the interval as an error bar. */
+/** AP per class per recipe over seeds: the mean as a bar, the bootstrap interval as an error bar. */
 export function compareSpec(c: CompareInput, classes: readonly string[]): TopLevelSpec {
   const recipes = c.recipes.map((r) => r.name);
-  const values = c.recipes.flatMap((r) => [{ class: 'all_mAP', recipe: r.name, ...r.allMAP }, ...r.perClass.map((p) => ({ ...p, recipe: r.name }))]);
+  const row = (cls: string, recipe: string, s: CompareSummary) => ({ class: cls, recipe, mean: s.mean, lo: s.ci[0], hi: s.ci[1] });
+  const values = c.recipes.flatMap((r) => [row('all_mAP', r.name, r.allMAP), ...r.perClass.map((p) => row(p.class, r.name, p))]);
   const groups = ['all_mAP', ...classes];
   const colour = { ...runColourEncoding(recipes, 'recipe'), field: 'recipe' };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `AP per class over seeds (${Math.round(c.confidence * 100)}% intervals)`,
+    title: `AP per class over seeds (${Math.round(c.bootstrap.level * 100)}% intervals)`,
     width: Math.max(260, groups.length * (24 * recipes.length + 30)),
     height: 230,
     data: { values },
@@ -55,8 +56,16 @@ export function compareSpec(c: CompareInput, classes: readonly string[]): TopLev
       xOffset: { field: 'recipe', type: 'nominal', sort: recipes },
     },
     layer: [
-      { mark: { type: 'bar', tooltip: true }, encoding: { y: { field: 'mean', type: 'quantitative', title: 'AP (mean over seeds)', scale: { domain: [0, 1] } }, color: colour } },
-      { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { value: '#222' } } },
+      {
+        mark: { type: 'bar', tooltip: true },
+        transform: [{ filter: 'isValid(datum.mean)' }],
+        encoding: { y: { field: 'mean', type: 'quantitative', title: 'AP (mean over seeds)', scale: { domain: [0, 1] } }, color: colour },
+      },
+      {
+        mark: { type: 'rule', strokeWidth: 1.5 },
+        transform: [{ filter: 'isValid(datum.lo) && isValid(datum.hi)' }],
+        encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { value: '#222' } },
+      },
     ],
     config: CHART_CONFIG,
   } as TopLevelSpec;
@@ -95,10 +104,10 @@ export async function resultsSection(runs: readonly RunInput[], compare: Compare
   if (compare) {
     const classes = [...new Set(compare.recipes.flatMap((r) => r.perClass.map((p) => p.class)))];
     const recipes = compare.recipes.map((r) => r.name);
-    const cell = (iv: { mean: number; lo: number; hi: number } | undefined): string => (iv ? `${fmt(iv.mean)} [${fmt(iv.lo)}, ${fmt(iv.hi)}]` : '–');
+    const cell = (s: CompareSummary | undefined): string => (s ? `${fmt(s.mean)} [${fmt(s.ci[0])}, ${fmt(s.ci[1])}]` : '–');
     html.push(
       '<h3>Over several seeds</h3>',
-      `<p class="explain">Each recipe trained with ${escapeHtml(String(Math.max(...compare.recipes.map((r) => r.seeds.length))))} seeds: the bar is the mean, the black line the ${Math.round(compare.confidence * 100)}% interval. Overlapping lines mean the difference may be luck.</p>`,
+      `<p class="explain">Each recipe trained with ${escapeHtml(String(Math.max(...compare.recipes.map((r) => r.runs.length))))} seeds (from stad compare): the bar is the mean, the black line the ${Math.round(compare.bootstrap.level * 100)}% bootstrap interval. Overlapping lines mean the difference may be luck.</p>`,
       await chartFigure('compare', compareSpec(compare, classes)),
       htmlTable(
         ['class', ...recipes],

@@ -9,7 +9,7 @@
  * Every file is validated here, so that the sections below work on plain, typed values.
  */
 import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { readAvaDetections, type NormalizedBox } from '../data/ava.js';
 import { readJsonFile } from '../data/json-file.js';
@@ -103,7 +103,10 @@ export interface PredictedBox {
 export interface RunInput {
   /** Absolute folder. */
   dir: string;
-  /** Display name: the folder's name (made unique with a suffix when two runs share one). */
+  /**
+   * Display name: the folder's name, or `parent/name` when two runs share a name (stad compare writes
+   * `<out>/<recipe>/seed-<n>`), with a suffix if that still repeats.
+   */
   name: string;
   config: RunConfigView;
   train: TrainLine[];
@@ -199,8 +202,7 @@ function readTestResults(dir: string): TestResults {
 /** Reads and validates run folders; `testDir` overrides where `stad test` wrote (relative to each run). */
 export function readRuns(dirs: readonly string[], opts: { testDir?: string } = {}): RunInput[] {
   if (dirs.length === 0) throw new UserError('give at least one run folder (written by stad train)');
-  const seen = new Map<string, number>();
-  return dirs.map((d) => {
+  const runs = dirs.map((d) => {
     const dir = resolve(d);
     if (!existsSync(dir)) throw new UserError(`${d}: no such folder`);
     const config = readConfig(dir);
@@ -210,9 +212,16 @@ export function readRuns(dirs: readonly string[], opts: { testDir?: string } = {
     if (!isSafeFileName(testName)) fail(join(dir, CONFIG_FILE), 'data.testSplit', `${JSON.stringify(testName)} cannot be a folder name; give --test-dir`);
     const testDir = join(dir, testName);
     const test = existsSync(join(testDir, REPORT_FILE)) ? readTestResults(testDir) : null;
-    const base = basename(dir);
-    const n = (seen.get(base) ?? 0) + 1;
-    seen.set(base, n);
-    return { dir, name: n === 1 ? base : `${base} (${n})`, config, train, val, test };
+    return { dir, name: basename(dir), config, train, val, test };
   });
+  const count = (names: readonly string[], n: string): number => names.filter((x) => x === n).length;
+  const first = runs.map((r) => r.name);
+  const second = runs.map((r) => (count(first, r.name) > 1 ? `${basename(dirname(r.dir))}/${r.name}` : r.name));
+  const seen = new Map<string, number>();
+  for (const [i, r] of runs.entries()) {
+    const n = (seen.get(second[i]!) ?? 0) + 1;
+    seen.set(second[i]!, n);
+    r.name = n === 1 ? second[i]! : `${second[i]} (${n})`;
+  }
+  return runs;
 }

@@ -121,13 +121,30 @@ export async function reportFixture(): Promise<ReportFixture> {
   return { dir, data, dataset, runs, cleanup };
 }
 
-/** A compare.json in the report's input contract (compare-input.ts). */
+/** A compare.json as stad compare writes it (src/compare/report.ts), with the fields the report reads. */
 export function compareJson(classes: readonly string[]): string {
+  const summary = (mean: number, half: number) => ({ mean, sd: half / 2, ci: [Math.max(0, mean - half), Math.min(1, mean + half)] });
   const recipe = (name: string, m: number) => ({
     name,
-    seeds: [0, 1, 2].map((seed) => ({ seed, allMAP: m + 0.01 * (seed - 1), perClass: classes.map((c) => ({ class: c, ap: m })) })),
-    allMAP: { mean: m, lo: m - 0.03, hi: m + 0.03 },
-    perClass: classes.map((c, i) => ({ class: c, mean: m - 0.05 * i, lo: Math.max(0, m - 0.05 * i - 0.06), hi: Math.min(1, m - 0.05 * i + 0.05) })),
+    kind: 'recipe',
+    source: `configs/${name}.json`,
+    runs: [0, 1, 2].map((seed) => ({ seed, dir: `runs/${name}-s${seed}`, allMAP: m + 0.01 * (seed - 1), pooledMAP: m, perVideo: [], perClass: classes.map((c) => ({ class: c, ap: m })), trainSeconds: 60 })),
+    allMAP: summary(m, 0.03),
+    pooledMAP: summary(m, 0.03),
+    perVideo: [],
+    perClass: classes.map((c, i) => ({ class: c, ...summary(m - 0.05 * i, 0.06) })),
+    difference: null,
   });
-  return JSON.stringify({ confidence: 0.95, recipes: [recipe('bce', 0.55), recipe('focal_bn', 0.78)] }, null, 2);
+  const out = {
+    data: 'data/synth',
+    split: 'test',
+    checkpoint: 'best',
+    seeds: [0, 1, 2],
+    bootstrap: { resamples: 1000, seed: 0, level: 0.95 },
+    classes,
+    videos: [],
+    recipes: [recipe('bce', 0.55), recipe('focal_bn', 0.78)],
+    references: [],
+  };
+  return JSON.stringify(out, null, 2);
 }

@@ -50,6 +50,20 @@ describe('run folders', () => {
     }
   });
 
+  test('runs sharing a folder name are told apart by their parent (stad compare: <recipe>/seed-<n>)', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const dirs = ['bce', 'focal'].map((r) => join(dir, r, 'seed-0'));
+      for (const d of dirs) {
+        mkdirSync(d, { recursive: true });
+        for (const f of ['config.json', 'metrics.jsonl']) writeFileSync(join(d, f), readFileSync(join(fx.runs[0]!, f)));
+      }
+      assert.deepEqual(readRuns([...dirs, dirs[0]!]).map((r) => r.name), ['bce/seed-0', 'focal/seed-0', 'bce/seed-0 (2)']);
+    } finally {
+      cleanup();
+    }
+  });
+
   test('a partial last line (a run killed mid-write) is skipped', () => {
     const { dir, cleanup } = tempDir();
     try {
@@ -70,10 +84,10 @@ describe('run folders', () => {
 test('compare.json: the input contract is validated, with the field named', () => {
   const classes = fx.dataset.classes.slice(1);
   withTempFile('compare.json', compareJson(classes), (p) => assert.equal(readCompareInput(p).recipes.length, 2));
-  const bad = JSON.parse(compareJson(classes)) as { recipes: { allMAP: { lo: number } }[] };
-  bad.recipes[1]!.allMAP.lo = 0.99;
-  withTempFile('compare.json', JSON.stringify(bad), (p) => assert.throws(() => readCompareInput(p), /compare\.json: recipes\[1\]\.allMAP: expected lo <= mean <= hi/));
-  withTempFile('compare.json', '{"confidence": 2, "recipes": []}', (p) => assert.throws(() => readCompareInput(p), /compare\.json: confidence/));
+  const bad = JSON.parse(compareJson(classes)) as { recipes: { allMAP: { ci: number[] } }[] };
+  bad.recipes[1]!.allMAP.ci = [0.9, 0.8];
+  withTempFile('compare.json', JSON.stringify(bad), (p) => assert.throws(() => readCompareInput(p), /compare\.json: recipes\[1\]\.allMAP\.ci: expected \[lo, hi\] with lo <= hi/));
+  withTempFile('compare.json', '{"bootstrap": {"level": 2}, "recipes": []}', (p) => assert.throws(() => readCompareInput(p), /compare\.json: bootstrap\["level"\]: Too big/));
 });
 
 test('training curves are binned to at most maxPoints per run, on a fractional-epoch axis', () => {
