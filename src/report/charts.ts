@@ -11,17 +11,22 @@ export interface RenderedChart {
   png: Buffer;
 }
 
-/** Renders a vega-lite spec to SVG and PNG. `scale` multiplies the PNG's pixel size (default 2). */
-export async function renderVegaLite(spec: TopLevelSpec, opts: { scale?: number } = {}): Promise<RenderedChart> {
+/** Renders a vega-lite spec to an SVG document (no browser, no canvas: vega measures text itself). */
+export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   try {
-    const svg = await view.toSVG();
-    const { default: sharp } = await import('sharp');
-    const png = await sharp(Buffer.from(svg), { density: 72 * (opts.scale ?? 2) }).png().toBuffer();
-    return { svg, png };
+    return await view.toSVG();
   } finally {
     view.finalize();
   }
+}
+
+/** Renders a vega-lite spec to SVG and PNG. `scale` multiplies the PNG's pixel size (default 2). */
+export async function renderVegaLite(spec: TopLevelSpec, opts: { scale?: number } = {}): Promise<RenderedChart> {
+  const svg = await vegaLiteToSvg(spec);
+  const { default: sharp } = await import('sharp');
+  const png = await sharp(Buffer.from(svg), { density: 72 * (opts.scale ?? 2) }).png().toBuffer();
+  return { svg, png };
 }
 
 /**

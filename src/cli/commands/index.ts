@@ -13,6 +13,7 @@ import { registerTrain } from './train.js';
 import { registerTest } from './test.js';
 import { registerGpustat } from './gpustat.js';
 import { registerCompare } from './compare.js';
+import { registerReport } from './report.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerTest(program);
   registerCompare(program);
   registerGpustat(program);
+  registerReport(program);
 }
