@@ -19,6 +19,9 @@
  * The pairs alternate which side goes first. Prints a line per pair, then a summary, then LAST:
  *   {"bench":"train","ratio": median stad/PyTorch clips/s, "ratioMin","ratioMax","cpuRatio",...}
  * cpuRatio is PyTorch's CPU seconds per clip over stad's (stad's counts its loader threads too).
+ * A diagnostic third side, stad's bare step on the same dumped batches (bare-step.ts), splits the gap:
+ * bareRatio (bare stad / PyTorch) is the model step's share, trainOverBare (stad train / bare stad) the
+ * data path's and bookkeeping's.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -33,6 +36,7 @@ import { MetricsWriter, TrainReporter } from '../../src/train/progress.js';
 import { dumpEpoch } from './batches.js';
 import { parseTrainBenchArgs, stadFirst, summarizePairs, clipsPerSecond, type Pair, type SliceTime } from './pairs.js';
 import { ReferenceTrainer } from './torch-side.js';
+import { BareStep } from './bare-step.js';
 import { threadsSweep } from './threads-sweep.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -95,6 +99,8 @@ const reference = new ReferenceTrainer(python, join(repoRoot, 'bench', 'referenc
 const load0 = loadavg();
 const date = new Date().toISOString();
 const pairs: Pair[] = [];
+const bare: SliceTime[] = [];
+const bareStep = new BareStep(c);
 const callSeconds: number[] = [];
 try {
   const ready = await reference.ready();
@@ -104,7 +110,13 @@ try {
 
   // Every pair's batches are written before any timing.
   const batchClips: number[][] = [];
+  const d0 = performance.now();
+  const dc0 = process.cpuUsage();
   for (let p = 0; p < args.pairs; p++) batchClips.push(await dumpEpoch(c, samples, p, join(work, `epoch-${p}.bin`)));
+  const dcu = process.cpuUsage(dc0);
+  const dumped = batchClips.flat().reduce((a, n) => a + n, 0);
+  // the loader alone, as a yardstick for the data path (with the assigner and the file writes)
+  console.log(`batches written: ${dumped} clips in ${((performance.now() - d0) / 1000).toFixed(1)} s, ${((dcu.user + dcu.system) / 1e6 / dumped * 1000).toFixed(1)} CPU-ms per clip (loader with ${c.workers} workers + assigner + writes)`);
 
   const reporter = new TrainReporter({ logEvery: 20 });
   const metrics = new MetricsWriter(join(work, 'metrics.jsonl'));
@@ -158,35 +170,59 @@ try {
     return { clips, wallS, cpuS };
   };
 
+  const bareSlice = (p: number): SliceTime => {
+    const n = bareStep.load(join(work, `epoch-${p}.bin`));
+    const t: SliceTime = { clips: 0, wallS: 0, cpuS: 0 };
+    for (let i = 0; i < n; i++) {
+      const s = bareStep.step(i);
+      if (i === 0) continue;
+      t.wallS += s.wallS;
+      t.cpuS += s.cpuS;
+      t.clips += batchClips[p]![i]!;
+    }
+    return t;
+  };
+
   for (let p = 0; p < args.pairs; p++) {
     let stad: SliceTime;
     let ref: SliceTime;
+    let b: SliceTime;
+    // the diagnostic bare step runs beside PyTorch's slice, inside the pair
     if (stadFirst(p)) {
       stad = await stadSlice(p);
       ref = await torchSlice(p);
+      b = bareSlice(p);
     } else {
+      b = bareSlice(p);
       ref = await torchSlice(p);
       stad = await stadSlice(p);
     }
     pairs.push({ stad, torch: ref });
+    bare.push(b);
     console.log(
       `pair ${p + 1}/${args.pairs} (${stadFirst(p) ? 'stad first' : 'PyTorch first'}): stad ${clipsPerSecond(stad).toFixed(2)} clips/s (${stad.cpuS.toFixed(1)} CPU-s), ` +
         `PyTorch ${clipsPerSecond(ref).toFixed(2)} clips/s (${ref.cpuS.toFixed(1)} CPU-s) on ${stad.clips} clips: ratio ${(clipsPerSecond(stad) / clipsPerSecond(ref)).toFixed(3)}; ` +
-        `stad's whole call (detector, checkpoint in and out, loader start) ${callSeconds[p]!.toFixed(1)} s`,
+        `stad's whole call (detector, checkpoint in and out, loader start) ${callSeconds[p]!.toFixed(1)} s; ` +
+        `stad's bare step ${clipsPerSecond(b).toFixed(2)} clips/s (${b.cpuS.toFixed(1)} CPU-s)`,
     );
   }
 } finally {
   await reference.close();
+  bareStep.dispose();
   if (args.keep) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
 }
 
 const s = summarizePairs(pairs);
+// the diagnostic: stad's bare step against PyTorch's, and stad train against stad's bare step
+const bareVsTorch = summarizePairs(pairs.map((p, i) => ({ stad: bare[i]!, torch: p.torch })));
+const trainVsBare = summarizePairs(pairs.map((p, i) => ({ stad: p.stad, torch: bare[i]! })));
 const load1 = loadavg();
 const f = (x: number) => x.toFixed(3);
 console.log(`stad    ${f(s.stadClipsPerS.median)} clips/s (${f(s.stadClipsPerS.min)}-${f(s.stadClipsPerS.max)})`);
 console.log(`PyTorch ${f(s.torchClipsPerS.median)} clips/s (${f(s.torchClipsPerS.min)}-${f(s.torchClipsPerS.max)})`);
 console.log(`ratio stad/PyTorch clips/s: median ${f(s.ratio.median)} (${f(s.ratio.min)}-${f(s.ratio.max)}); CPU-s per clip PyTorch/stad: median ${f(s.cpuRatio.median)} (${f(s.cpuRatio.min)}-${f(s.cpuRatio.max)})`);
+console.log(`diagnostic: stad bare step ${f(bareVsTorch.stadClipsPerS.median)} clips/s; bare stad/PyTorch median ${f(bareVsTorch.ratio.median)} (${f(bareVsTorch.ratio.min)}-${f(bareVsTorch.ratio.max)}), CPU ${f(bareVsTorch.cpuRatio.median)}; stad train/bare stad median ${f(trainVsBare.ratio.median)} (${f(trainVsBare.ratio.min)}-${f(trainVsBare.ratio.max)}), CPU ${f(trainVsBare.cpuRatio.median)}`);
 console.log(`load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}; ${date}`);
 console.log(
   JSON.stringify({
@@ -199,6 +235,8 @@ console.log(
     cpuRatioMax: s.cpuRatio.max,
     stadClipsPerS: s.stadClipsPerS.median,
     torchClipsPerS: s.torchClipsPerS.median,
+    bareRatio: bareVsTorch.ratio.median,
+    trainOverBare: trainVsBare.ratio.median,
     pairs: pairs.length,
     ratios: s.ratios,
     threads: c.threads,
