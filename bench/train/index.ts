@@ -186,24 +186,24 @@ try {
   for (let p = 0; p < args.pairs; p++) {
     let stad: SliceTime;
     let ref: SliceTime;
-    let b: SliceTime;
+    let bareTime: SliceTime;
     // the diagnostic bare step runs beside PyTorch's slice, inside the pair
     if (stadFirst(p)) {
       stad = await stadSlice(p);
       ref = await torchSlice(p);
-      b = bareSlice(p);
+      bareTime = bareSlice(p);
     } else {
-      b = bareSlice(p);
+      bareTime = bareSlice(p);
       ref = await torchSlice(p);
       stad = await stadSlice(p);
     }
     pairs.push({ stad, torch: ref });
-    bare.push(b);
+    bare.push(bareTime);
     console.log(
       `pair ${p + 1}/${args.pairs} (${stadFirst(p) ? 'stad first' : 'PyTorch first'}): stad ${clipsPerSecond(stad).toFixed(2)} clips/s (${stad.cpuS.toFixed(1)} CPU-s), ` +
         `PyTorch ${clipsPerSecond(ref).toFixed(2)} clips/s (${ref.cpuS.toFixed(1)} CPU-s) on ${stad.clips} clips: ratio ${(clipsPerSecond(stad) / clipsPerSecond(ref)).toFixed(3)}; ` +
         `stad's whole call (detector, checkpoint in and out, loader start) ${callSeconds[p]!.toFixed(1)} s; ` +
-        `stad's bare step ${clipsPerSecond(b).toFixed(2)} clips/s (${b.cpuS.toFixed(1)} CPU-s)`,
+        `stad's bare step ${clipsPerSecond(bareTime).toFixed(2)} clips/s (${bareTime.cpuS.toFixed(1)} CPU-s)`,
     );
   }
 } finally {
