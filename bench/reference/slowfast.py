@@ -183,13 +183,14 @@ class AVARoIHead(nn.Module):
 
 
 class Detector(nn.Module):
-    def __init__(self, arch="slowfast", depth=50, width=1.0, num_classes=81, fusion_kernel=7, channel_ratio=8):
+    def __init__(self, arch="slowfast", depth=50, width=1.0, num_classes=81, fusion_kernel=7, channel_ratio=8, resample_rate=None):
         super().__init__()
         if arch == "slowfast":
             self.backbone = ResNet3dSlowFast(depth, width, channel_ratio=channel_ratio, fusion_kernel=fusion_kernel)
             channels = sum(self.backbone.out_channels)
         else:
-            self.backbone = ResNet3dSlowOnly(depth, width)
+            # resample_rate 1: the clip's frames are already the slow pathway's (stad's CPU presets)
+            self.backbone = ResNet3dSlowOnly(depth, width, 8 if resample_rate is None else resample_rate)
             channels = self.backbone.out_channels
         self.roi_head = AVARoIHead(channels, num_classes)
         self.init_weights()

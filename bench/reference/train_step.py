@@ -13,7 +13,8 @@ Inputs, boxes and targets are seeded; the timed steps follow `--warmup` untimed 
 `--serve` is how bench/model interleaves this with stad's step in one run: the model is built once, a
 JSON line {"ready": true, "parameters": ...} goes to stdout, then every line "step" read from stdin runs
 one step and answers {"step_s": wall seconds, "cpu_s": process CPU seconds, "sys_s": the system part of them, "loss": ...}; end of input
-(or "quit") exits. `--rois` takes the boxes as JSON [[batchIndex, x1, y1, x2, y2], ...] so that both
+(or "quit") exits. bench/train sends "load PATH" (batches dumped from stad's loader, see load_batches) and
+then "step I" to train on batch I of them. `--rois` takes the boxes as JSON [[batchIndex, x1, y1, x2, y2], ...] so that both
 sides classify the same boxes.
 """
 import argparse
@@ -39,6 +40,10 @@ def main():
     ap.add_argument("--classes", type=int, default=81)
     ap.add_argument("--channel-ratio", type=int, default=8, help="1/beta: slow channels over fast channels")
     ap.add_argument("--fusion-kernel", type=int, default=7, help="temporal kernel of the lateral convs")
+    ap.add_argument("--resample-rate", type=int, help="SlowOnly: take every n-th frame (default 8; stad's CPU presets: 1)")
+    ap.add_argument("--lr", type=float, default=0.1)
+    ap.add_argument("--weight-decay", type=float, default=1e-5)
+    ap.add_argument("--grad-clip", type=float, help="clip the gradients' global L2 norm to this (as stad train's gradClip)")
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--frames", type=int, default=32)
     ap.add_argument("--size", type=int, default=224)
@@ -56,12 +61,13 @@ def main():
     torch.set_num_threads(args.threads)
     slowfast.INPLACE_RELU = not args.relu_out_of_place
     torch.manual_seed(0)
-    model = Detector(args.arch, args.depth, args.width, args.classes, fusion_kernel=args.fusion_kernel, channel_ratio=args.channel_ratio)
+    model = Detector(args.arch, args.depth, args.width, args.classes, fusion_kernel=args.fusion_kernel, channel_ratio=args.channel_ratio, resample_rate=args.resample_rate)
     model.train()
     fmt = torch.channels_last_3d if args.channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
     # mmaction2's AVA recipe: SGD lr 0.1 momentum 0.9 weight decay 1e-5.
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-5)
+    params = list(model.parameters())
+    opt = torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=args.weight_decay)
 
     g = torch.Generator().manual_seed(1)
     clips = torch.randn(args.batch, 3, args.frames, args.size, args.size, generator=g).contiguous(memory_format=fmt)
@@ -76,11 +82,14 @@ def main():
     rois = torch.tensor(rois, dtype=torch.float32)
     targets = (torch.rand(len(rois), args.classes - 1, generator=g) < 0.2).float()
 
-    def step():
+    def step(batch=None):
+        x, r, t = batch if batch is not None else (clips, rois, targets)
         opt.zero_grad(set_to_none=True)
-        logits = model(clips, rois)
-        loss = F.binary_cross_entropy_with_logits(logits[:, 1:], targets)
+        logits = model(x, r)
+        loss = F.binary_cross_entropy_with_logits(logits[:, 1:], t)
         loss.backward()
+        if args.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(params, args.grad_clip)
         opt.step()
         return float(loss)
 
@@ -123,17 +132,42 @@ def main():
     )
 
 
+def load_batches(path):
+    """Batches written by bench/train: PATH.json lists, per batch, {name: [byte offset, shape]} for
+    clips [N, 3, T, H, W], rois [K, 5] and targets [K, C - 1], all float32 little-endian in PATH."""
+    with open(path + ".json") as f:
+        index = json.load(f)
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    whole = torch.frombuffer(data, dtype=torch.float32)
+
+    def view(offset, shape):
+        n = 1
+        for d in shape:
+            n *= d
+        return whole[offset // 4 : offset // 4 + n].view(shape).clone()
+
+    return [tuple(view(*b[k]) for k in ("clips", "rois", "targets")) for b in index]
+
+
 def serve(step, parameters):
     print(json.dumps({"ready": True, "parameters": parameters, "threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
+    batches = []
     for line in sys.stdin:
-        cmd = line.strip()
+        cmd, _, arg = line.strip().partition(" ")
         if cmd == "quit":
             break
-        if cmd != "step":
-            print(json.dumps({"error": f"unknown command {cmd!r}"}), flush=True)
+        if cmd == "load":
+            # "load PATH": replace the batches (outside any timing); "step I" then trains on batch I
+            batches = load_batches(arg)
+            print(json.dumps({"loaded": len(batches)}), flush=True)
             continue
+        if cmd != "step" or (arg and not (arg.isdigit() and int(arg) < len(batches))):
+            print(json.dumps({"error": f"bad command {line.strip()!r}"}), flush=True)
+            continue
+        batch = batches[int(arg)] if arg else None
         t0, c0, s0 = time.perf_counter(), time.process_time(), os.times().system
-        loss = step()
+        loss = step(batch)
         print(json.dumps({"step_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "sys_s": os.times().system - s0, "loss": loss}), flush=True)
 
 

@@ -22,7 +22,7 @@ import { clipsToTensor } from '../data/collate.js';
 import { samplesOfSplit } from '../data/samples.js';
 import { computeStats } from '../data/stats.js';
 import type { Dataset } from '../data/dataset.js';
-import { assignTargets, buildDetector, lossInputs, type ActionDetector, type ClipBoxes } from '../models/index.js';
+import { assignTargets, buildDetector, lossInputs, type ActionDetector, type ClipBoxes, type Targets } from '../models/index.js';
 import { buildLoss } from '../losses/index.js';
 import { UserError } from '../util/errors.js';
 import { join } from 'node:path';
@@ -72,6 +72,28 @@ export function stepSeed(seed: number, epoch: number, batch: number): number {
 
 function toClipBoxes(c: LoadedClip, minScore: number): ClipBoxes {
   return { gtBoxes: c.boxes, gtLabels: c.labels, proposals: c.proposals.filter((p) => p.score >= minScore).map((p) => p.box) };
+}
+
+/**
+ * The RoIs and targets of one training step: the assigner with the run's settings and the step's keyed
+ * Rng. Exported so that bench/train can give PyTorch exactly the batches this loop trains on.
+ */
+export function stepTargets(c: RunConfig, clips: readonly LoadedClip[], epoch: number, batch: number, device: torch.Device): Targets {
+  const rng = new Rng(c.seed, 'assign', epoch, batch);
+  return assignTargets(
+    clips.map((clip) => toClipBoxes(clip, c.assigner.minProposalScore)),
+    {
+      numClasses: c.model.head.numClasses,
+      posIouThr: c.assigner.posIou,
+      negIouThr: c.assigner.posIou,
+      minPosIou: c.assigner.posIou,
+      numSamples: c.assigner.numRois,
+      addGtAsProposals: c.assigner.addGtAsProposals,
+      negatives: c.assigner.negatives,
+      random: () => rng.next(),
+      device,
+    },
+  );
 }
 
 /** Training-split facts for the losses: boxes per non-background class, labelled boxes. */
@@ -164,7 +186,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     }
     o.onReady?.(state);
     const params = det.parameters();
-    const numClasses = c.model.head.numClasses;
     const rate = new RateMeter();
     const epochLosses: number[] = [];
     const stepLosses: number[] = [];
@@ -184,22 +205,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         const lr = scheduledLR(c.schedule, baseLR, c.epochs, epoch, batch, batches);
         optimizer.setLR(lr);
         torch.manualSeed(stepSeed(c.seed, epoch, batch));
-        const rng = new Rng(c.seed, 'assign', epoch, batch);
         const value = torch.tidy(() => {
-          const t = assignTargets(
-            b.clips.map((clip) => toClipBoxes(clip, c.assigner.minProposalScore)),
-            {
-              numClasses,
-              posIouThr: c.assigner.posIou,
-              negIouThr: c.assigner.posIou,
-              minPosIou: c.assigner.posIou,
-              numSamples: c.assigner.numRois,
-              addGtAsProposals: c.assigner.addGtAsProposals,
-              negatives: c.assigner.negatives,
-              random: () => rng.next(),
-              device,
-            },
-          );
+          const t = stepTargets(c, b.clips, epoch, batch, device);
           if (t.rois.shape[0] === 0) return Number.NaN; // every box cropped out of view
           const x = clipsToTensor(b, device); // [N, 3, T, H, W]
           const logits = det.forward(x, t.rois); // [K, numClasses]
