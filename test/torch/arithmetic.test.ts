@@ -40,7 +40,9 @@ ttest('mul, div, rdiv, tensor and scalar forms', () => {
 });
 
 ttest('pow: tensor exponent, integer and fractional and negative scalar exponents', () => {
-  assert.deepEqual(vals(T([2, 3]).pow(T([3, 2]))), [8, 9]);
+  // a tensor exponent goes through pow() itself, exact in libm but within 1 ulp in a vectorised
+  // (SLEEF) kernel; the scalar exponents 2, 0.5, -1 and 0 are square, sqrt, reciprocal and fill, exact
+  assertClose(vals(T([2, 3]).pow(T([3, 2]))), [8, 9]);
   assert.deepEqual(vals(T([1, 2, 3]).pow(2)), [1, 4, 9]);
   assert.deepEqual(vals(T([4, 9]).pow(0.5)), [2, 3]);
   assert.deepEqual(vals(T([2, 4]).pow(-1)), [0.5, 0.25]);

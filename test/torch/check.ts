@@ -9,6 +9,14 @@ import * as torch from '../../src/torch/index.js';
 type TestOptions = { todo?: string | boolean; skip?: string | boolean };
 
 /**
+ * The float32 machine epsilon, 2^-23 (the gap between 1 and the next float32). libtorch picks its CPU
+ * kernels per machine (vector width, oneDNN ISA, BLAS, thread count), and each choice rounds in its
+ * own order, so a float32 result is only reproducible to a few of these relative to its magnitude:
+ * tolerances for float32 results are written as multiples of it.
+ */
+export const FLOAT32_EPS = 2 ** -23;
+
+/**
  * A node:test test whose body runs inside `tidy`; afterwards the binding's live tensor count must be
  * back where it was, so every test also checks that its operators free what they create.
  */

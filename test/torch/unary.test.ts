@@ -30,7 +30,9 @@ ttest('exp, expm1, log, log1p, log2', () => {
   assert.ok(Number.isNaN(vals(T([-1]).log())[0]!));
   assertClose(vals(T([0, E - 1]).log1p()), [0, 1]);
   assertClose(vals(T([1e-10], 'float64').log1p()), [1e-10], { atol: 0, rtol: 1e-9 });
-  assert.deepEqual(vals(T([1, 8, 0.5]).log2()), [0, 3, -1]);
+  // close, not equal: an exact power of two gives an exact log2 in libm, but a vectorised (SLEEF) kernel
+  // only promises 1 ulp
+  assertClose(vals(T([1, 8, 0.5]).log2()), [0, 3, -1]);
   // integer input gives a float result
   assert.equal(T([1, 2], 'int64').exp().dtype, 'float32');
 });
