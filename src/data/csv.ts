@@ -23,6 +23,8 @@ const NEWLINE = 0x0a;
 const CR = 0x0d;
 export const QUOTE = 0x22;
 export const MAX_FIELDS = 64;
+/** The longest line read (1 MiB): far beyond any CSV row, small enough never to exhaust memory. */
+export const MAX_LINE_BYTES = 1 << 20;
 
 /** Field boundaries of one row: field k is bytes [starts[k], ends[k]) of `buf`. */
 export interface RowView {
@@ -126,6 +128,8 @@ export function forEachLine(path: string, what: string, onLine: (buf: Buffer, st
         if (start < have) buf.copy(buf, 0, start, have);
         have = Math.max(0, have - start);
       }
+      // A line longer than any CSV row could be (a binary or sparse file) is refused before the buffer grows without bound.
+      if (have > MAX_LINE_BYTES) fail(path, `line ${lineNo + 1}`, `longer than ${MAX_LINE_BYTES} bytes without a line break; not a CSV file?`);
       opts.onProgress?.({ done: read, total: Math.max(total, read) });
     }
   } finally {
