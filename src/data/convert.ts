@@ -141,7 +141,7 @@ export function via3ToAva(ds: Dataset, outDir: string, opts: Via3ToAvaOptions = 
     if (hasProposals) outputs.set(`${split}_proposals.csv`, formatAvaDetections(propRows));
     summary.splits[split] = { videos: vids.length, boxes, rows: gtRows.length, proposalRows: propRows.length };
   }
-  outputs.set(LABEL_MAP_FILE, formatLabelMap(labelMapOfClasses(ds.classes)));
+  outputs.set(LABEL_MAP_FILE, formatLabelMap(labelMapOfClasses(ds.classes), `${ds.root}: classes of the VIA3 projects`));
   outputs.set(AVA_SIDECAR, `${JSON.stringify({ ...sidecar, videos: jsonObjectOf(sidecar.videos) }, null, 2)}\n`);
   // Everything is computed first and written all or nothing, so an error leaves no partial output.
   summary.files.push(...writeOutputFiles(outDir, outputs));

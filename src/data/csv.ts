@@ -120,7 +120,8 @@ export function forEachLine(path: string, what: string, onLine: (buf: Buffer, st
         lineNo++;
         let end = nl;
         if (end > start && buf[end - 1] === CR) end--;
-        if (end > start) onLine(buf, start, end, lineNo);
+        // A line of only spaces and tabs is blank, like an empty one.
+        if (end > start && !isBlank(buf, start, end)) onLine(buf, start, end, lineNo);
         start = nl + 1;
       }
       // keep the partial last line at the front of the buffer
@@ -135,6 +136,11 @@ export function forEachLine(path: string, what: string, onLine: (buf: Buffer, st
   } finally {
     closeSync(fd);
   }
+}
+
+function isBlank(buf: Buffer, start: number, end: number): boolean {
+  for (let p = start; p < end; p++) if (buf[p] !== 0x20 && buf[p] !== 0x09) return false;
+  return true;
 }
 
 /** Splits bytes [start, end) of `buf` into comma-separated fields (Python csv rules when quoted). */

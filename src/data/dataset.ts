@@ -8,7 +8,7 @@
  *     annotations/<split>/<video>_proposal.json   person-detector boxes (optional)
  *     images/<split>/<video>/<video>_<frame:05d>.jpg   frames (the reference layout), or
  *     frames/<split>/<video>/...  or  frames/<video>/...   frames, or
- *     videos/<split>/<video>.mp4  or  videos/<video>.mp4   a video file (.mp4 .avi .mkv .mov .webm)
+ *     videos/<split>/<video>.mp4  or  videos/<video>.mp4   a video file (any extension of video-files.ts, any case)
  *
  * Splits are the sub-folders of `annotations/` (train, val, test first, then by name). The frame-name
  * pattern is found from the first image in a frames folder (`{video}_{frame:05d}.jpg`, `{frame:06d}.png`,
@@ -35,6 +35,7 @@ import { readVia3, type Via3Annotations, type Via3Box } from './via3/read.js';
 import { formatJsonPath } from './via3/schema.js';
 import { readJsonFile } from './json-file.js';
 import { jsonMap } from '../util/json-map.js';
+import { findVideoFile } from './video-files.js';
 import { requireSafeName } from '../util/names.js';
 
 export { DEFAULT_DATA_DIR } from './defaults.js';
@@ -45,7 +46,6 @@ export const DEFAULT_FPS = 30;
 export const DEFAULT_FIRST_FRAME_NUMBER = 1;
 /** The reference frame-name pattern. */
 export const DEFAULT_FRAME_PATTERN = '{video}_{frame:05d}.jpg';
-const VIDEO_EXTENSIONS = ['.mp4', '.avi', '.mkv', '.mov', '.webm'];
 const IMAGE_NAME = /\.(jpe?g|png)$/i;
 
 export type FrameSource =
@@ -332,10 +332,9 @@ function findFrames(root: string, split: string, video: string, pattern: string 
   for (const dir of [join(root, 'images', split, video), join(root, 'frames', split, video), join(root, 'frames', video)]) {
     if (isDir(dir)) return { kind: 'frames', dir, pattern: pattern ?? detectPattern(dir, video) ?? DEFAULT_FRAME_PATTERN };
   }
-  for (const base of [join(root, 'videos', split, video), join(root, 'videos', video)]) {
-    for (const ext of VIDEO_EXTENSIONS) {
-      if (existsSync(base + ext)) return { kind: 'video', file: base + ext };
-    }
+  for (const dir of [join(root, 'videos', split), join(root, 'videos')]) {
+    const file = findVideoFile(dir, video);
+    if (file) return { kind: 'video', file };
   }
   return { kind: 'none' };
 }

@@ -11,6 +11,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { UserError } from '../util/errors.js';
+import { requireFrameNumber } from './frame-number.js';
 
 export interface Size {
   width: number;
@@ -59,7 +60,7 @@ export class ImageFolderSource implements FrameSource {
     for (const f of readdirSync(dir)) {
       const m = /(\d+)\.(jpe?g|png)$/i.exec(f);
       if (!m) continue;
-      const n = Number(m[1]);
+      const n = requireFrameNumber(m[1]!, join(dir, f), undefined, f);
       if (files.has(n)) throw new UserError(`${join(dir, f)}: frame ${n} of video '${video}' also exists as ${files.get(n)}`);
       files.set(n, f);
     }

@@ -81,7 +81,7 @@ function via3Project(v: DatasetVideo, boxes: readonly DetectedBox[], classes: re
 export function testOutputs(ds: Dataset, split: string, result: EvaluationResult, scoreThreshold: number): Map<string, string> {
   const files = new Map<string, string>();
   files.set(DETECTIONS_FILE, formatAvaDetections(result.detections.map((d) => ({ videoId: d.videoId, timestamp: d.timestamp, box: [d.x1, d.y1, d.x2, d.y2], actionId: d.actionId, score: d.score }))));
-  files.set(LABEL_MAP_FILE, formatLabelMap(labelMapOfClasses(ds.classes)));
+  files.set(LABEL_MAP_FILE, formatLabelMap(labelMapOfClasses(ds.classes), `${ds.root}: classes of the VIA3 projects`));
   files.set(REPORT_FILE, `${JSON.stringify(jsonReport(result.report, true), null, 2)}\n`);
   const byVideo = groupBoxes(result.detections);
   for (const v of ds.splits[split] ?? []) {

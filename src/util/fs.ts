@@ -92,7 +92,12 @@ export function readFileOrFail(path: string, what?: string, limit = MAX_WHOLE_FI
 
 /** Reads a whole UTF-8 text file, with the same errors as openForReading. */
 export function readTextFile(path: string, what?: string): string {
-  return readFileOrFail(path, what).toString('utf8');
+  return stripBom(readFileOrFail(path, what).toString('utf8'));
+}
+
+/** Text without a leading UTF-8 byte-order mark: editors on Windows add one, and it is not content. */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**

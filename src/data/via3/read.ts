@@ -25,7 +25,8 @@
  */
 import { basename, extname } from 'node:path';
 import { fail } from '../../util/errors.js';
-import { readTextFile } from '../../util/fs.js';
+import { readTextFile, stripBom } from '../../util/fs.js';
+import { requireFrameNumber } from '../frame-number.js';
 import {
   describeZodIssue,
   VIA3_ATTRIBUTE_TYPE,
@@ -113,7 +114,7 @@ export function readVia3(path: string, options: ReadVia3Options = {}): Via3Annot
 export function parseVia3(text: string, file: string, options: ReadVia3Options = {}): Via3Annotations {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(stripBom(text));
   } catch (e) {
     const truncated = text.trim().length === 0 ? 'the file is empty' : (e as Error).message;
     fail(file, undefined, `not valid JSON (${truncated}); expected a VIA3 project saved by VGG Image Annotator 3`);
@@ -326,7 +327,8 @@ function describeFile(f: Via3File, file: string, key: string): Via3FrameFile {
     if (!m || m[1] === '') {
       fail(file, `file[${JSON.stringify(key)}].fname`, `expected an extracted frame named <video>_<frame number>.jpg, got ${JSON.stringify(f.fname)}`);
     }
-    return { fid: f.fid, fileName: f.fname, kind: 'image', videoId: m[1]!, frameIndex: Number(m[2]) };
+    const frameIndex = requireFrameNumber(m[2]!, file, `file[${JSON.stringify(key)}].fname`, f.fname);
+    return { fid: f.fid, fileName: f.fname, kind: 'image', videoId: m[1]!, frameIndex };
   }
   // Audio and unknown types: kept so views resolve; boxes on them are counted as skipped.
   return { fid: f.fid, fileName: f.fname, kind: 'other', videoId: name, frameIndex: null };
