@@ -143,6 +143,11 @@ export function probeVideo(file: string): VideoInfo {
 interface FrameIndex {
   /** Presentation time (seconds) of frame i, in decoding output order; NaN when the stream has none. */
   times: number[];
+  /**
+   * Whether a seek by time lands on a known frame: every frame has its own timestamp (not one guessed by
+   * ffmpeg, as for packed B-frames in AVI) and they strictly increase.
+   */
+  seekable: boolean;
   /** Frames that are keyframes, ascending. */
   keyframes: number[];
 }
@@ -153,7 +158,7 @@ interface FrameIndex {
  * container, B-frames (packed or not) or timestamps say.
  */
 export function indexVideoFrames(file: string): FrameIndex {
-  const r = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=key_frame,best_effort_timestamp_time', '-of', 'compact=p=0', file], {
+  const r = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=key_frame,pts_time', '-of', 'compact=p=0', file], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
@@ -164,11 +169,14 @@ export function indexVideoFrames(file: string): FrameIndex {
   for (const line of r.stdout.split('\n')) {
     if (line.trim() === '') continue;
     const fields = new Map(line.split('|').map((kv) => kv.split('=', 2) as [string, string]));
-    const t = Number(fields.get('best_effort_timestamp_time'));
+    // pts_time is N/A where the container has no timestamp and ffmpeg would guess one.
+    const raw = fields.get('pts_time');
+    const t = raw === undefined || raw === 'N/A' ? Number.NaN : Number(raw);
     if (fields.get('key_frame') === '1') keyframes.push(times.length);
     times.push(Number.isFinite(t) ? t : Number.NaN);
   }
-  return { times, keyframes };
+  const seekable = times.every((t, i) => Number.isFinite(t) && (i === 0 || t > times[i - 1]!));
+  return { times, keyframes, seekable };
 }
 
 /**
@@ -228,17 +236,14 @@ export class VideoFileSource implements FrameSource {
 
   /** The frame to start decoding at for `first`, and the time to seek to (null: from the beginning). */
   private seekFrame(first: number): { frame: number; seconds: number | null } {
-    const { times, keyframes } = this.index!;
+    const { times, keyframes, seekable } = this.index!;
+    if (!seekable) return { frame: 0, seconds: null };
     let k = -1;
     for (const f of keyframes) {
       if (f > first) break;
       k = f;
     }
     if (k <= 0) return { frame: 0, seconds: null };
-    // Timestamps must increase up to k, else a time does not name one frame.
-    for (let i = 1; i <= k; i++) {
-      if (!(times[i]! > times[i - 1]!)) return { frame: 0, seconds: null };
-    }
     // Half-way back to the previous frame: the seek lands on k whatever the rounding of printed times.
     return { frame: k, seconds: (times[k]! + times[k - 1]!) / 2 };
   }
