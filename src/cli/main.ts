@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { isUserError } from '../util/errors.js';
+import { describeFsError, isFsUserError } from '../util/fs.js';
 import { registerCommands } from './commands/index.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -33,6 +34,13 @@ function reportError(e: unknown): number {
   }
   if (isUserError(e)) {
     process.stderr.write(`stad: ${e.message}\n`);
+    return 2;
+  }
+  // A file-system error that a module did not wrap (a read-only folder, a full disk, a path that is a
+  // folder) is still the user's to fix: one line naming the path, not a stack trace.
+  if (isFsUserError(e)) {
+    const path = (e as { dest?: string }).dest ?? e.path;
+    process.stderr.write(`stad: ${path !== undefined ? `${path}: ` : ''}cannot ${e.syscall}: ${describeFsError(e)}\n`);
     return 2;
   }
   process.stderr.write(`stad: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -276,7 +276,8 @@ export function readAvaBoxCsv(path: string, kind: AvaBoxKind, opts: CsvReadOptio
   } catch {
     size = 0; // the scan reports the missing file
   }
-  const g = new Columns(Math.ceil(size / 45) + 1024);
+  // Capped: the size is only a hint (a sparse or lying file must not allocate before a row is read).
+  const g = new Columns(Math.min(Math.ceil(size / 45), 1 << 20) + 1024);
   const videoIds = scanAvaBoxCsv(path, kind, 'strict', (v, ts, x1, y1, x2, y2, action, score) => g.push(v, ts, x1, y1, x2, y2, action, score), opts);
   const n = g.length;
   return {

@@ -34,7 +34,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { writeOutputFiles } from '../util/fs.js';
+import { jsonMap, jsonObjectOf } from '../util/json-map.js';
+import { requireSafeName } from '../util/names.js';
 import type { ProgressCallback } from '../util/progress.js';
 import {
   formatAvaDetections,
@@ -59,8 +61,7 @@ const sidecarSchema = z.object({
   classes: z.array(z.string()),
   optionIds: z.array(z.string().nullable()),
   actionAttribute: z.string(),
-  videos: z.record(
-    z.string(),
+  videos: jsonMap(
     z.object({
       split: z.string(),
       width: z.number().positive(),
@@ -72,6 +73,7 @@ const sidecarSchema = z.object({
   ),
 });
 export type AvaSidecar = z.infer<typeof sidecarSchema>;
+type SidecarVideo = AvaSidecar['videos'] extends Map<string, infer V> ? V : never;
 
 export interface Via3ToAvaOptions {
   /** Write background-only and unlabelled boxes too (default true: lossless). */
@@ -91,7 +93,8 @@ export interface ConversionSummary {
 export function via3ToAva(ds: Dataset, outDir: string, opts: Via3ToAvaOptions = {}): ConversionSummary {
   const includeBackground = opts.includeBackground ?? true;
   const videos = allVideos(ds);
-  const summary: ConversionSummary = { files: [], splits: {}, clipped: 0, omitted: 0 };
+  // Null prototype: split names come from files.
+  const summary: ConversionSummary = { files: [], splits: Object.create(null) as ConversionSummary['splits'], clipped: 0, omitted: 0 };
   if (ds.classes.length === 0) {
     throw new UserError(`${ds.root}: no project has a CHECKBOX action attribute on regions; nothing to convert`);
   }
@@ -100,11 +103,12 @@ export function via3ToAva(ds: Dataset, outDir: string, opts: Via3ToAvaOptions = 
     classes: ds.classes,
     optionIds: firstWithAttribute(videos)?.gt.optionIds ?? ds.classes.map((_, i) => String(i)),
     actionAttribute: firstWithAttribute(videos)?.gt.actionAttribute?.name ?? 'person',
-    videos: {},
+    videos: new Map<string, SidecarVideo>(),
   };
   let done = 0;
-  const outputs: [string, string][] = [];
+  const outputs = new Map<string, string>();
   for (const [split, vids] of Object.entries(ds.splits)) {
+    requireSafeName(split, ds.root, undefined, 'split name');
     const gtRows: AvaGroundTruthRow[] = [];
     const propRows: AvaDetectionRow[] = [];
     let boxes = 0;
@@ -112,14 +116,14 @@ export function via3ToAva(ds: Dataset, outDir: string, opts: Via3ToAvaOptions = 
     for (const v of vids) {
       const size = requireFrameSize(v);
       const style = v.gt.boxes.some((b) => b.time !== null) || v.gt.files.some((f) => f.kind === 'video') ? 'seconds' : 'frame';
-      sidecar.videos[v.name] = {
+      sidecar.videos.set(v.name, {
         split,
         width: size.width,
         height: size.height,
         fps: v.fps,
         timestamp: style,
         ...(v.gt.files[0]?.kind === 'video' ? { videoFile: v.gt.files[0].fileName } : {}),
-      };
+      });
       const counts = { boxes: 0, clipped: 0, omitted: 0 };
       gtRows.push(...groundTruthRowsOfVideo(v, { includeBackground }, counts));
       boxes += counts.boxes;
@@ -133,17 +137,14 @@ export function via3ToAva(ds: Dataset, outDir: string, opts: Via3ToAvaOptions = 
       }
       opts.onProgress?.({ done: ++done, total: videos.length, info: v.name });
     }
-    outputs.push([join(outDir, `${split}.csv`), formatAvaGroundTruth(gtRows)]);
-    if (hasProposals) outputs.push([join(outDir, `${split}_proposals.csv`), formatAvaDetections(propRows)]);
+    outputs.set(`${split}.csv`, formatAvaGroundTruth(gtRows));
+    if (hasProposals) outputs.set(`${split}_proposals.csv`, formatAvaDetections(propRows));
     summary.splits[split] = { videos: vids.length, boxes, rows: gtRows.length, proposalRows: propRows.length };
   }
-  outputs.push([join(outDir, LABEL_MAP_FILE), formatLabelMap(labelMapOfClasses(ds.classes))]);
-  outputs.push([join(outDir, AVA_SIDECAR), `${JSON.stringify(sidecar, null, 2)}\n`]);
-  // Everything is computed before the first write, so an error leaves no partial output.
-  for (const [path, text] of outputs) {
-    writeFileAtomic(path, text);
-    summary.files.push(path);
-  }
+  outputs.set(LABEL_MAP_FILE, formatLabelMap(labelMapOfClasses(ds.classes), `${ds.root}: classes of the VIA3 projects`));
+  outputs.set(AVA_SIDECAR, `${JSON.stringify({ ...sidecar, videos: jsonObjectOf(sidecar.videos) }, null, 2)}\n`);
+  // Everything is computed first and written all or nothing, so an error leaves no partial output.
+  summary.files.push(...writeOutputFiles(outDir, outputs));
   return summary;
 }
 
@@ -255,15 +256,19 @@ export function avaToVia3(avaDir: string, outDir: string, opts: AvaToVia3Options
   if (splitFiles.length === 0) throw new UserError(`${avaDir}: no ground-truth CSV (<split>.csv) found`);
 
   const summary: AvaToVia3Summary = { files: [], videos: 0, boxes: 0, proposals: 0 };
-  const outputs: [string, string][] = [];
+  const outputs = new Map<string, string>();
   for (const f of splitFiles) {
     const split = f.slice(0, -'.csv'.length);
     const gtPath = join(avaDir, f);
+    requireSafeName(split, gtPath, undefined, 'split name');
     const gt = groupGroundTruth(readAvaGroundTruth(gtPath), gtPath, classOfAction);
     const propPath = join(avaDir, `${split}_proposals.csv`);
     const proposals = existsSync(propPath) ? groupDetections(readAvaDetections(propPath)) : new Map<string, RowBox[]>();
     for (const video of [...new Set([...gt.keys(), ...proposals.keys()])].sort(naturalCompare)) {
-      const info = sidecar?.videos[video];
+      // Video ids and split names become annotations/<split>/<video>.json.
+      requireSafeName(video, gtPath, undefined, 'video id');
+      const info = sidecar?.videos.get(video);
+      if (info) requireSafeName(info.split, join(avaDir, AVA_SIDECAR), `videos[${JSON.stringify(video)}].split`, 'split name');
       const size = info ? { width: info.width, height: info.height } : opts.frameSize;
       if (!size) throw new UserError(`${gtPath}: frame size of video ${JSON.stringify(video)} unknown; give --frame-size WxH (or convert with the ${AVA_SIDECAR} that via3-to-ava writes)`);
       const style = info ? (info.timestamp === 'frame' ? 'image' : 'video') : (opts.style ?? 'image');
@@ -281,24 +286,21 @@ export function avaToVia3(avaDir: string, outDir: string, opts: AvaToVia3Options
           };
         });
       const common = { style, videoId: video, classes, optionIds, attributeName: opts.attributeName ?? sidecar?.actionAttribute ?? 'person', videoFileName: info?.videoFile } as const;
-      const dir = join(outDir, 'annotations', info?.split ?? split);
+      const dir = `annotations/${info?.split ?? split}`;
       const gtBoxes = gt.get(video);
       if (gtBoxes) {
-        outputs.push([join(dir, `${video}.json`), serializeVia3Project(toWrite(gtBoxes), common)]);
+        outputs.set(`${dir}/${video}.json`, serializeVia3Project(toWrite(gtBoxes), common));
         summary.videos++;
         summary.boxes += gtBoxes.length;
       }
       const propBoxes = proposals.get(video);
       if (propBoxes) {
-        outputs.push([join(dir, `${video}_proposal.json`), serializeVia3Project(toWrite(propBoxes.map((b) => ({ ...b, labels: [0] }))), common)]);
+        outputs.set(`${dir}/${video}_proposal.json`, serializeVia3Project(toWrite(propBoxes.map((b) => ({ ...b, labels: [0] }))), common));
         summary.proposals += propBoxes.length;
       }
     }
   }
-  for (const [path, text] of outputs) {
-    writeFileAtomic(path, text);
-    summary.files.push(path);
-  }
+  summary.files.push(...writeOutputFiles(outDir, outputs));
   return summary;
 }
 

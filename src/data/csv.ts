@@ -23,6 +23,8 @@ const NEWLINE = 0x0a;
 const CR = 0x0d;
 export const QUOTE = 0x22;
 export const MAX_FIELDS = 64;
+/** The longest line read (1 MiB): far beyond any CSV row, small enough never to exhaust memory. */
+export const MAX_LINE_BYTES = 1 << 20;
 
 /** Field boundaries of one row: field k is bytes [starts[k], ends[k]) of `buf`. */
 export interface RowView {
@@ -118,7 +120,8 @@ export function forEachLine(path: string, what: string, onLine: (buf: Buffer, st
         lineNo++;
         let end = nl;
         if (end > start && buf[end - 1] === CR) end--;
-        if (end > start) onLine(buf, start, end, lineNo);
+        // A line of only spaces and tabs is blank, like an empty one.
+        if (end > start && !isBlank(buf, start, end)) onLine(buf, start, end, lineNo);
         start = nl + 1;
       }
       // keep the partial last line at the front of the buffer
@@ -126,11 +129,18 @@ export function forEachLine(path: string, what: string, onLine: (buf: Buffer, st
         if (start < have) buf.copy(buf, 0, start, have);
         have = Math.max(0, have - start);
       }
+      // A line longer than any CSV row could be (a binary or sparse file) is refused before the buffer grows without bound.
+      if (have > MAX_LINE_BYTES) fail(path, `line ${lineNo + 1}`, `longer than ${MAX_LINE_BYTES} bytes without a line break; not a CSV file?`);
       opts.onProgress?.({ done: read, total: Math.max(total, read) });
     }
   } finally {
     closeSync(fd);
   }
+}
+
+function isBlank(buf: Buffer, start: number, end: number): boolean {
+  for (let p = start; p < end; p++) if (buf[p] !== 0x20 && buf[p] !== 0x09) return false;
+  return true;
 }
 
 /** Splits bytes [start, end) of `buf` into comma-separated fields (Python csv rules when quoted). */

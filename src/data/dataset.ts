@@ -8,7 +8,7 @@
  *     annotations/<split>/<video>_proposal.json   person-detector boxes (optional)
  *     images/<split>/<video>/<video>_<frame:05d>.jpg   frames (the reference layout), or
  *     frames/<split>/<video>/...  or  frames/<video>/...   frames, or
- *     videos/<split>/<video>.mp4  or  videos/<video>.mp4   a video file (.mp4 .avi .mkv .mov .webm)
+ *     videos/<split>/<video>.mp4  or  videos/<video>.mp4   a video file (any extension of video-files.ts, any case)
  *
  * Splits are the sub-folders of `annotations/` (train, val, test first, then by name). The frame-name
  * pattern is found from the first image in a frames folder (`{video}_{frame:05d}.jpg`, `{frame:06d}.png`,
@@ -34,6 +34,9 @@ import { fail, UserError } from '../util/errors.js';
 import { readVia3, type Via3Annotations, type Via3Box } from './via3/read.js';
 import { formatJsonPath } from './via3/schema.js';
 import { readJsonFile } from './json-file.js';
+import { jsonMap } from '../util/json-map.js';
+import { findVideoFile } from './video-files.js';
+import { requireSafeName } from '../util/names.js';
 
 export { DEFAULT_DATA_DIR } from './defaults.js';
 export const DATASET_FILE = 'dataset.json';
@@ -43,7 +46,6 @@ export const DEFAULT_FPS = 30;
 export const DEFAULT_FIRST_FRAME_NUMBER = 1;
 /** The reference frame-name pattern. */
 export const DEFAULT_FRAME_PATTERN = '{video}_{frame:05d}.jpg';
-const VIDEO_EXTENSIONS = ['.mp4', '.avi', '.mkv', '.mov', '.webm'];
 const IMAGE_NAME = /\.(jpe?g|png)$/i;
 
 export type FrameSource =
@@ -118,7 +120,7 @@ export const datasetFileSchema = z.looseObject({
   firstFrameNumber: z.number().int().nonnegative().optional(),
   /** Name or id of the VIA3 action attribute (when projects have several region checkboxes). */
   actionAttribute: z.string().optional(),
-  splits: z.record(z.string(), z.array(z.union([z.string().min(1), videoEntrySchema]))).optional(),
+  splits: jsonMap(z.array(z.union([z.string().min(1), videoEntrySchema]))).optional(),
 });
 export type DatasetFile = z.infer<typeof datasetFileSchema>;
 type VideoEntry = z.infer<typeof videoEntrySchema>;
@@ -142,11 +144,12 @@ export async function loadDataset(dir: string, options: LoadDatasetOptions = {})
   const actionAttribute = options.actionAttribute ?? desc?.actionAttribute;
   const probe = options.probe ?? true;
 
-  const splits: Record<string, DatasetVideo[]> = {};
+  // Null prototype: split names come from files, and `constructor` or `__proto__` is a name like any other.
+  const splits = Object.create(null) as Record<string, DatasetVideo[]>;
   const seen = new Map<string, string>();
   for (const e of entries) {
     const prev = seen.get(e.name);
-    if (prev !== undefined) fail(descFile, `video ${JSON.stringify(e.name)}`, `appears twice (in ${prev} and ${e.split}); video names must be unique`);
+    if (prev !== undefined) fail(desc?.splits ? descFile : join(root, 'annotations'), `video ${JSON.stringify(e.name)}`, `appears twice (in ${prev} and ${e.split}); video names must be unique`);
     seen.set(e.name, e.split);
     const gt = relabel(readVia3(e.annotations, { actionAttribute }), e.name);
     // Proposals are class-agnostic: their projects are read with the default attribute rule, so naming
@@ -266,9 +269,12 @@ function readDatasetFile(path: string): DatasetFile {
 
 function explicitEntries(root: string, desc: DatasetFile, descFile: string): ResolvedEntry[] {
   const out: ResolvedEntry[] = [];
-  for (const split of orderSplits(Object.keys(desc.splits!))) {
-    desc.splits![split]!.forEach((item, i) => {
+  for (const split of orderSplits([...desc.splits!.keys()])) {
+    // Split and video names become folder and file names (annotations/<split>/<video>.json, <split>.csv).
+    requireSafeName(split, descFile, formatJsonPath(['splits', split]), 'split name');
+    desc.splits!.get(split)!.forEach((item, i) => {
       const where = formatJsonPath(['splits', split, i]);
+      requireSafeName(typeof item === 'string' ? item : item.name, descFile, where, 'video name');
       if (typeof item === 'string') {
         const annotations = join(root, 'annotations', split, `${item}.json`);
         if (!existsSync(annotations)) fail(descFile, where, `video ${JSON.stringify(item)}: no annotations/${split}/${item}.json`);
@@ -326,10 +332,9 @@ function findFrames(root: string, split: string, video: string, pattern: string 
   for (const dir of [join(root, 'images', split, video), join(root, 'frames', split, video), join(root, 'frames', video)]) {
     if (isDir(dir)) return { kind: 'frames', dir, pattern: pattern ?? detectPattern(dir, video) ?? DEFAULT_FRAME_PATTERN };
   }
-  for (const base of [join(root, 'videos', split, video), join(root, 'videos', video)]) {
-    for (const ext of VIDEO_EXTENSIONS) {
-      if (existsSync(base + ext)) return { kind: 'video', file: base + ext };
-    }
+  for (const dir of [join(root, 'videos', split), join(root, 'videos')]) {
+    const file = findVideoFile(dir, video);
+    if (file) return { kind: 'video', file };
   }
   return { kind: 'none' };
 }

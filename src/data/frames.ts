@@ -11,6 +11,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { UserError } from '../util/errors.js';
+import { requireFrameNumber } from './frame-number.js';
 
 export interface Size {
   width: number;
@@ -59,7 +60,7 @@ export class ImageFolderSource implements FrameSource {
     for (const f of readdirSync(dir)) {
       const m = /(\d+)\.(jpe?g|png)$/i.exec(f);
       if (!m) continue;
-      const n = Number(m[1]);
+      const n = requireFrameNumber(m[1]!, join(dir, f), undefined, f);
       if (files.has(n)) throw new UserError(`${join(dir, f)}: frame ${n} of video '${video}' also exists as ${files.get(n)}`);
       files.set(n, f);
     }
@@ -138,13 +139,57 @@ export function probeVideo(file: string): VideoInfo {
   return { width: Number(s.width), height: Number(s.height), fps, numFrames: Number(s.nb_read_packets) };
 }
 
+/** Where each decoded frame of a video is: its presentation time and whether decoding can start there. */
+interface FrameIndex {
+  /** Presentation time (seconds) of frame i, in decoding output order; NaN when the stream has none. */
+  times: number[];
+  /**
+   * Whether a seek by time lands on a known frame: every frame has its own timestamp (not one guessed by
+   * ffmpeg, as for packed B-frames in AVI) and they strictly increase.
+   */
+  seekable: boolean;
+  /** Frames that are keyframes, ascending. */
+  keyframes: number[];
+}
+
 /**
- * A video file decoded by ffmpeg. A clip's frames are a contiguous range (possibly strided), so one
- * ffmpeg process seeks to the first (input-side `-ss`, which jumps to the nearest keyframe and then
- * decodes accurately to the timestamp) and streams the range as raw RGB at the target size.
+ * Lists every frame of the first video stream as ffmpeg's decoder outputs it (one full decode with
+ * ffprobe, once per video): frame i of stad is the i-th frame of a sequential decode, whatever the codec,
+ * container, B-frames (packed or not) or timestamps say.
+ */
+export function indexVideoFrames(file: string): FrameIndex {
+  const r = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=key_frame,pts_time', '-of', 'compact=p=0', file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  if (r.error) throw new UserError(`ffprobe not found (install Debian's ffmpeg): ${r.error.message}`);
+  if (r.status !== 0) throw new UserError(`${file}: not a readable video: ${r.stderr.trim().split('\n')[0] ?? ''}`);
+  const times: number[] = [];
+  const keyframes: number[] = [];
+  for (const line of r.stdout.split('\n')) {
+    if (line.trim() === '') continue;
+    const fields = new Map(line.split('|').map((kv) => kv.split('=', 2) as [string, string]));
+    // pts_time is N/A where the container has no timestamp and ffmpeg would guess one.
+    const raw = fields.get('pts_time');
+    const t = raw === undefined || raw === 'N/A' ? Number.NaN : Number(raw);
+    if (fields.get('key_frame') === '1') keyframes.push(times.length);
+    times.push(Number.isFinite(t) ? t : Number.NaN);
+  }
+  const seekable = times.every((t, i) => Number.isFinite(t) && (i === 0 || t > times[i - 1]!));
+  return { times, keyframes, seekable };
+}
+
+/**
+ * A video file decoded by ffmpeg. Frame i is the i-th frame of a sequential decode (indexVideoFrames).
+ * A clip's frames are a contiguous range (possibly strided), so one ffmpeg process seeks to the last
+ * keyframe at or before the first wanted frame (by its own timestamp, so the seek lands exactly there),
+ * decodes every frame from there without dropping or duplicating any (`-fps_mode passthrough`), and the
+ * frames before the wanted ones are skipped by count. When timestamps are missing or not increasing the
+ * decode starts at the beginning: slower, never wrong.
  */
 export class VideoFileSource implements FrameSource {
   private info: VideoInfo | undefined;
+  private index: FrameIndex | undefined;
 
   constructor(
     private readonly file: string,
@@ -152,7 +197,12 @@ export class VideoFileSource implements FrameSource {
   ) {}
 
   private meta(): VideoInfo {
-    return (this.info ??= probeVideo(this.file));
+    if (!this.info) {
+      const info = probeVideo(this.file);
+      this.index = indexVideoFrames(this.file);
+      this.info = { ...info, numFrames: this.index.times.length };
+    }
+    return this.info;
   }
 
   async frameRange(): Promise<{ first: number; last: number }> {
@@ -179,22 +229,38 @@ export class VideoFileSource implements FrameSource {
     const first = Math.min(...indices);
     const last = Math.max(...indices);
     const out = size ?? { width: m.width, height: m.height };
-    const frames = await this.decodeRange(first, last - first + 1, out);
-    return indices.map((i) => frames[i - first]!);
+    const start = this.seekFrame(first);
+    const frames = await this.decodeRange(start.frame, start.seconds, last - start.frame + 1, out);
+    return indices.map((i) => frames[i - start.frame]!);
   }
 
-  private decodeRange(first: number, count: number, size: Size): Promise<RGBFrame[]> {
-    const m = this.meta();
+  /** The frame to start decoding at for `first`, and the time to seek to (null: from the beginning). */
+  private seekFrame(first: number): { frame: number; seconds: number | null } {
+    const { times, keyframes, seekable } = this.index!;
+    if (!seekable) return { frame: 0, seconds: null };
+    let k = -1;
+    for (const f of keyframes) {
+      if (f > first) break;
+      k = f;
+    }
+    if (k <= 0) return { frame: 0, seconds: null };
+    // Half-way back to the previous frame: the seek lands on k whatever the rounding of printed times.
+    return { frame: k, seconds: (times[k]! + times[k - 1]!) / 2 };
+  }
+
+  private decodeRange(start: number, seconds: number | null, count: number, size: Size): Promise<RGBFrame[]> {
     const frameBytes = size.width * size.height * 3;
-    // Seek half a frame early so rounding never skips the first wanted frame; `-frames:v` stops early.
-    const ts = Math.max(0, (first - 0.5) / m.fps);
     const args = [
       '-v', 'error', '-nostdin', '-threads', '1',
-      '-ss', ts.toFixed(6), '-i', this.file,
+      ...(seconds !== null ? ['-ss', seconds.toFixed(6)] : []),
+      '-i', this.file,
+      '-map', '0:v:0',
+      '-fps_mode', 'passthrough',
       '-frames:v', String(count),
       '-vf', `scale=${size.width}:${size.height}:flags=bilinear`,
       '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
     ];
+    const first = start;
     return new Promise((resolve, reject) => {
       const p = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
       const chunks: Buffer[] = [];
@@ -217,4 +283,5 @@ export class VideoFileSource implements FrameSource {
       });
     });
   }
+
 }

@@ -15,8 +15,8 @@
  * name. Ids are positive integers (AVA's evaluator requires 1-indexed classes); ids and names are
  * unique.
  */
-import { fail, UserError } from '../util/errors.js';
-import { readTextFile } from '../util/fs.js';
+import { fail } from '../util/errors.js';
+import { readTextFile, stripBom } from '../util/fs.js';
 
 export interface LabelMap {
   /** Class ids in file order. */
@@ -48,12 +48,12 @@ export function readLabelMap(path: string): LabelMap {
 }
 
 /** The multi-line `.pbtxt` text of `map`. Names must not contain `"` or line breaks (the official reader splits on `"`). */
-export function formatLabelMap(map: LabelMap): string {
+export function formatLabelMap(map: LabelMap, source = 'label map'): string {
   let out = '';
   for (const id of map.ids) {
     const name = map.names.get(id);
-    if (name === undefined) throw new UserError(`label map: id ${id} has no name`);
-    if (/["\\\r\n]/.test(name)) throw new UserError(`label map: id ${id}: name ${JSON.stringify(name)} must not contain quotes, backslashes or line breaks`);
+    if (name === undefined) fail(source, `id ${id}`, 'has no name');
+    if (/["\\\r\n]/.test(name)) fail(source, `id ${id}`, `class name ${JSON.stringify(name)} must not contain quotes, backslashes or line breaks (the label map format cannot hold them)`);
     out += `item {\n  name: "${name}"\n  id: ${id}\n}\n`;
   }
   return out;
@@ -125,7 +125,8 @@ function tokenize(text: string, fileName: string): Token[] {
  * `labels.pbtxt: line 9: duplicate class id 3 (first on line 2)`.
  */
 export function parseLabelMap(text: string, fileName: string): LabelMap {
-  const tokens = tokenize(text, fileName);
+  // A UTF-8 BOM (editors on Windows add one) is not part of the text.
+  const tokens = tokenize(stripBom(text), fileName);
   const entries: [number, string][] = [];
   const idLine = new Map<number, number>();
   const nameLine = new Map<string, number>();

@@ -84,7 +84,8 @@ export interface DatasetStats {
 export function computeStats(ds: Dataset): DatasetStats {
   const classes = ds.classes.slice(1);
   const C = classes.length;
-  const splits: Record<string, SplitStats> = {};
+  // Null prototype: split names come from files.
+  const splits = Object.create(null) as Record<string, SplitStats>;
   const videos: VideoStats[] = [];
   const skipped: Via3SkipCounts = { temporalSegment: 0, fileLevel: 0, nonRectangle: 0, otherFile: 0 };
 

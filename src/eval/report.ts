@@ -74,7 +74,8 @@ export interface JsonReport {
 }
 
 function perClass(res: MapResult): JsonClassMap {
-  const out: JsonClassMap = {};
+  // Null prototype: class names come from the label map file.
+  const out = Object.create(null) as JsonClassMap;
   for (const c of res.classes) out[c.name] = c.ap;
   return out;
 }

@@ -29,7 +29,8 @@
  * `module.` prefix is stripped. BatchNorm layers without `num_batches_tracked` (old or Caffe2-converted
  * checkpoints) get a zero int64 counter, which PyTorch's own loader would also accept.
  */
-import { basename } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { fail } from '../util/errors.js';
 import type { ProgressCallback } from '../util/progress.js';
 import { readPthStateDict, type PthContainer, type ReadPthOptions } from '../serialization/pth.js';
@@ -116,7 +117,8 @@ export function convertStateDict(file: string, source: Record<string, RawTensor>
     fail(file, undefined, `cannot tell the checkpoint's naming: ${(e as Error).message}`);
   }
   const architecture = detectArchitecture(names, format);
-  const tensors: Record<string, RawTensor> = {};
+  // Null prototype: names come from the file, and `__proto__` is a name like any other.
+  const tensors = Object.create(null) as Record<string, RawTensor>;
   const dropped: ConvertedStateDict['dropped'] = [];
   const notes: string[] = [];
   let stripped = 0;
@@ -157,6 +159,21 @@ export function convertStateDict(file: string, source: Record<string, RawTensor>
   return { tensors, format, architecture, dropped, notes };
 }
 
+/** The output must not replace the input: the same path, or another name (a link) for the same file. */
+function refuseSameFile(inPath: string, outPath: string): void {
+  let same = resolve(inPath) === resolve(outPath);
+  if (!same) {
+    try {
+      const a = statSync(inPath);
+      const b = statSync(outPath);
+      same = a.dev === b.dev && a.ino === b.ino;
+    } catch {
+      // One of them does not exist (yet): they are different files.
+    }
+  }
+  if (same) fail(outPath, undefined, `is the input checkpoint ${inPath}; give another output file (stad never overwrites its input)`);
+}
+
 export interface ConvertCheckpointResult {
   format: CheckpointFormat;
   architecture: Architecture;
@@ -172,6 +189,7 @@ export interface ConvertCheckpointResult {
  * safetensors file atomically, with metadata `{source, format, architecture, container, notes}`.
  */
 export function convertCheckpoint(inPath: string, outPath: string, opts: ReadPthOptions & { onProgress?: ProgressCallback } = {}): ConvertCheckpointResult {
+  refuseSameFile(inPath, outPath);
   opts.onProgress?.({ done: 0, total: 3, info: 'reading' });
   const sd = readPthStateDict(inPath, opts);
   opts.onProgress?.({ done: 1, total: 3, info: 'converting names' });

@@ -22,6 +22,9 @@ import { dtypeSize, numel, type RawTensor, type SafetensorsDType } from './safet
 import { kindOf, PickleGlobal, PickleObject, PickleTuple, unpickle, type HostValue, type PickleDict, type PickleValue } from './pickle.js';
 import { ZipReader } from './zip.js';
 
+/** The largest pickle (data.pkl) read: the structure of a state dict, not its tensors, is a few MiB at most. */
+const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
+
 /** One storage of the archive, read lazily. */
 export interface StorageRef extends HostValue {
   readonly hostKind: 'storage';
@@ -89,7 +92,7 @@ export class PthArchive {
       const order = this.zip.entries.has(`${this.prefix}byteorder`) ? Buffer.from(this.zip.read(`${this.prefix}byteorder`)).toString('latin1').trim() : 'little';
       if (order !== 'little' && order !== 'big') fail(file, `${this.prefix}byteorder`, `expected "little" or "big", got "${order}"`);
       this.bigEndian = order === 'big';
-      this.root = this.interpret(this.zip.read(pkl[0]!), opts);
+      this.root = this.interpret(this.zip.read(pkl[0]!, MAX_PICKLE_BYTES), opts);
     } catch (e) {
       this.zip.close();
       throw e;
@@ -301,7 +304,8 @@ export function readPthStateDict(path: string, opts: ReadPthOptions = {}): PthSt
   const archive = new PthArchive(path, opts);
   try {
     const { dict, container, topLevelKeys } = locateStateDict(path, archive.root);
-    const tensors: Record<string, RawTensor> = {};
+    // Null prototype: parameter names come from the file, and `__proto__` is a name like any other.
+    const tensors = Object.create(null) as Record<string, RawTensor>;
     const where = container === 'root' ? '' : `${container}.`;
     for (const [k, v] of dict) {
       if (typeof k !== 'string') fail(path, `${container}`, `has a ${kindOf(k)} key, expected parameter names`);

@@ -13,6 +13,7 @@
  */
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { z } from 'zod';
+import { jsonMap, jsonObjectOf } from '../util/json-map.js';
 import { fail } from '../util/errors.js';
 import { openForReading, readFileOrFail, writeFileAtomic } from '../util/fs.js';
 import { DTYPE_INFO, SAFETENSORS_DTYPES, dtypeOfSafetensors, type SafetensorsDType } from '../torch/dtype.js';
@@ -99,7 +100,8 @@ export function encodeSafetensors(tensors: Record<string, RawTensor>, metadata?:
   }
   names.sort((a, b) => dtypeSize(tensors[b]!.dtype) - dtypeSize(tensors[a]!.dtype) || (a < b ? -1 : a > b ? 1 : 0));
 
-  const header: Record<string, unknown> = {};
+  // Null prototype here and below: tensor names come from files, and `__proto__` is a name like any other.
+  const header = Object.create(null) as Record<string, unknown>;
   if (metadata && Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== 'string') throw new Error(`metadata ${k}: expected a string, got ${typeof v}`);
@@ -135,7 +137,7 @@ const entrySchema = z
     data_offsets: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
   })
   .strict();
-const metadataSchema = z.record(z.string(), z.string());
+const metadataSchema = jsonMap(z.string());
 
 /** Parses and checks a header (the JSON text) against a data section of `dataLength` bytes. */
 function parseHeader(file: string, text: string, dataStart: number, dataLength: number): SafetensorsHeader {
@@ -148,13 +150,13 @@ function parseHeader(file: string, text: string, dataStart: number, dataLength: 
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(file, 'header', 'expected a JSON object');
 
-  let metadata: Record<string, string> = {};
-  const tensors: SafetensorsHeader['tensors'] = {};
+  let metadata = Object.create(null) as Record<string, string>;
+  const tensors = Object.create(null) as SafetensorsHeader['tensors'];
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     if (name === METADATA_KEY) {
       const m = metadataSchema.safeParse(value);
       if (!m.success) fail(file, METADATA_KEY, 'expected an object of string values');
-      metadata = m.data;
+      metadata = jsonObjectOf(m.data);
       continue;
     }
     const where = `tensor "${name}"`;
@@ -214,7 +216,7 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + 8, len).toString('utf8');
   const dataStart = 8 + len;
   const header = parseHeader(file, text, dataStart, bytes.byteLength - dataStart);
-  const tensors: Record<string, RawTensor> = {};
+  const tensors = Object.create(null) as Record<string, RawTensor>;
   for (const [name, t] of Object.entries(header.tensors)) {
     // A plain Uint8Array view, even when `bytes` is a Buffer (whose slice() would not copy).
     const data = new Uint8Array(bytes.buffer, bytes.byteOffset + dataStart + t.dataOffsets[0], t.dataOffsets[1] - t.dataOffsets[0]);

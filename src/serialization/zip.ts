@@ -7,6 +7,11 @@
  */
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { crc32, inflateRawSync } from 'node:zlib';
+
+/** The largest entry read into memory (2 GiB, above any checkpoint's largest tensor): a limit, not a guess. */
+export const MAX_ENTRY_BYTES = 2 ** 31;
+/** Deflate's largest expansion: 258 bytes from about 2 bits, i.e. 1032:1. */
+const MAX_DEFLATE_RATIO = 1032;
 import { fail } from '../util/errors.js';
 import { openForReading } from '../util/fs.js';
 
@@ -136,10 +141,18 @@ export class ZipReader {
     return Number(v);
   }
 
-  /** The uncompressed bytes of an entry, CRC-checked. */
-  read(name: string): Uint8Array {
+  /**
+   * The uncompressed bytes of an entry, CRC-checked. Sizes are checked before anything is allocated: the
+   * declared size against `limit` and against what deflate can produce from the compressed bytes (at most
+   * 1032:1), and inflating stops at the declared size, so a zip bomb is refused without using its memory.
+   */
+  read(name: string, limit = MAX_ENTRY_BYTES): Uint8Array {
     const e = this.entries.get(name);
     if (!e) fail(this.file, undefined, `has no entry "${name}"`);
+    if (e.uncompressedSize > limit) fail(this.file, `entry "${name}"`, `${e.uncompressedSize} bytes uncompressed is over the ${limit}-byte limit`);
+    if (e.method === 8 && e.uncompressedSize > e.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+      fail(this.file, `entry "${name}"`, `declares ${e.uncompressedSize} bytes from ${e.compressedSize} compressed, more than deflate can produce (corrupt or a zip bomb)`);
+    }
     const local = this.bytesAt(e.localHeaderOffset, 30, `entry "${name}" local header`);
     if (local.readUInt32LE(0) !== SIG_LOCAL) fail(this.file, `entry "${name}"`, 'bad local header signature');
     // The local header's name and extra lengths may differ from the central directory's (torch pads the
@@ -149,7 +162,7 @@ export class ZipReader {
     let data: Uint8Array = raw;
     if (e.method === 8) {
       try {
-        data = inflateRawSync(raw);
+        data = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.uncompressedSize) });
       } catch (err) {
         fail(this.file, `entry "${name}"`, `cannot inflate: ${(err as Error).message}`);
       }

@@ -16,15 +16,11 @@ import { serializeVia3Project, type Via3BoxToWrite } from '../data/via3/write.js
 import { jsonReport, type DetectionBox } from '../eval/index.js';
 import type { EvaluationResult } from './evaluate.js';
 import { fail } from '../util/errors.js';
+import { requireSafeName } from '../util/names.js';
 
 export const DETECTIONS_FILE = 'detections.csv';
 export const REPORT_FILE = 'report.json';
 export const VIA3_DIR = 'detections_via3';
-
-/** A name that is safe as one path component (names from files never become paths unchecked). */
-export function isSafeFileName(name: string): boolean {
-  return name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
-}
 
 /** One classified box: the consecutive detection rows that share video, timestamp and coordinates. */
 interface DetectedBox {
@@ -85,11 +81,11 @@ function via3Project(v: DatasetVideo, boxes: readonly DetectedBox[], classes: re
 export function testOutputs(ds: Dataset, split: string, result: EvaluationResult, scoreThreshold: number): Map<string, string> {
   const files = new Map<string, string>();
   files.set(DETECTIONS_FILE, formatAvaDetections(result.detections.map((d) => ({ videoId: d.videoId, timestamp: d.timestamp, box: [d.x1, d.y1, d.x2, d.y2], actionId: d.actionId, score: d.score }))));
-  files.set(LABEL_MAP_FILE, formatLabelMap(labelMapOfClasses(ds.classes)));
+  files.set(LABEL_MAP_FILE, formatLabelMap(labelMapOfClasses(ds.classes), `${ds.root}: classes of the VIA3 projects`));
   files.set(REPORT_FILE, `${JSON.stringify(jsonReport(result.report, true), null, 2)}\n`);
   const byVideo = groupBoxes(result.detections);
   for (const v of ds.splits[split] ?? []) {
-    if (!isSafeFileName(`${v.name}.json`)) fail(v.annotations, 'video name', `${JSON.stringify(v.name)} cannot be used as a file name`);
+    requireSafeName(v.name, v.annotations, undefined, 'video name');
     files.set(`${VIA3_DIR}/${v.name}.json`, via3Project(v, byVideo.get(v.name) ?? [], ds.classes, scoreThreshold));
   }
   return files;

@@ -14,7 +14,8 @@ import { fail } from '../util/errors.js';
 import { writeDirAtomic } from '../util/fs.js';
 import { checkCheckpointClasses, readCheckpointModel } from './checkpoint-model.js';
 import { evaluateDetector } from './evaluate.js';
-import { isSafeFileName, testOutputs } from './test-outputs.js';
+import { testOutputs } from './test-outputs.js';
+import { isSafeFileName } from '../util/names.js';
 
 export interface TestRunOptions {
   checkpoint: string;

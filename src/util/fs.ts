@@ -1,6 +1,47 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { fail } from './errors.js';
+import { fail, isUserError } from './errors.js';
+
+/** Plain words for the errno codes a user can cause (a full disk, a read-only folder, a name taken by a folder). */
+const ERRNO_WORDS = new Map<string, string>([
+  ['ENOENT', 'no such file or folder'],
+  ['EACCES', 'permission denied'],
+  ['EPERM', 'operation not permitted'],
+  ['EROFS', 'read-only file system'],
+  ['EISDIR', 'it is a folder'],
+  ['ENOTDIR', 'a part of the path is not a folder'],
+  ['EEXIST', 'it already exists'],
+  ['ENOTEMPTY', 'the folder is not empty'],
+  ['ENOSPC', 'no space left on the device'],
+  ['EDQUOT', 'disk quota exceeded'],
+  ['ENAMETOOLONG', 'the name is too long'],
+  ['ELOOP', 'too many symbolic links'],
+  ['EMFILE', 'too many open files'],
+  ['EFBIG', 'file too large'],
+  ['EIO', 'input/output error'],
+  ['EXDEV', 'cannot move across file systems'],
+  ['EBUSY', 'resource busy'],
+]);
+
+/** A file-system error (errno code + path) that a user can cause, as opposed to a bug. */
+export function isFsUserError(e: unknown): e is NodeJS.ErrnoException & { code: string } {
+  const err = e as NodeJS.ErrnoException | null;
+  return typeof err === 'object' && err !== null && typeof err.code === 'string' && ERRNO_WORDS.has(err.code) && typeof err.syscall === 'string';
+}
+
+/** `permission denied (EACCES)` for an errno error, else its message. */
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words = code !== undefined ? ERRNO_WORDS.get(code) : undefined;
+  return words ? `${words} (${code})` : ((e as Error).message ?? String(e));
+}
+
+/** Rethrows a file-system error while writing `path` as a one-line UserError naming it; other errors unchanged. */
+export function cannotWrite(path: string, e: unknown): never {
+  if (isUserError(e)) throw e;
+  if (isFsUserError(e)) fail(path, undefined, `cannot write: ${describeFsError(e)}`);
+  throw e;
+}
 
 /** The one-line error for a file that cannot be read: `<path>: cannot read <what>: no such file` (or the errno code). */
 export function cannotRead(path: string, what: string | undefined, e: unknown): never {
@@ -10,25 +51,53 @@ export function cannotRead(path: string, what: string | undefined, e: unknown): 
 
 /** Opens a file for reading; a missing or unreadable file is a UserError naming it and, if given, its role. */
 export function openForReading(path: string, what?: string): number {
+  let fd: number;
   try {
-    return openSync(path, 'r');
+    fd = openSync(path, 'r');
   } catch (e) {
     cannotRead(path, what, e);
   }
+  // A folder opens fine on Linux and fails only at the first read: say so now, by name.
+  let isFile = false;
+  try {
+    isFile = fstatSync(fd).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (!isFile) {
+    closeSync(fd);
+    fail(path, undefined, `cannot read${what ? ` ${what}` : ''}: ${isDirectory(path) ? 'it is a folder' : 'not a regular file'}`);
+  }
+  return fd;
 }
 
-/** Reads a whole file, with the same errors as openForReading. */
-export function readFileOrFail(path: string, what?: string): Buffer {
+/** Files read whole into memory (projects, label maps, configs, headers) are refused above this size. */
+export const MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024;
+
+/** Reads a whole file, with the same errors as openForReading; refuses one over `limit` bytes before allocating. */
+export function readFileOrFail(path: string, what?: string, limit = MAX_WHOLE_FILE_BYTES): Buffer {
+  const fd = openForReading(path, what);
   try {
-    return readFileSync(path);
-  } catch (e) {
-    cannotRead(path, what, e);
+    const size = fstatSync(fd).size;
+    if (size > limit) fail(path, undefined, `${size} bytes is over the ${limit}-byte limit for ${what ?? 'this file'}`);
+    try {
+      return readFileSync(fd);
+    } catch (e) {
+      cannotRead(path, what, e);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
 /** Reads a whole UTF-8 text file, with the same errors as openForReading. */
 export function readTextFile(path: string, what?: string): string {
-  return readFileOrFail(path, what).toString('utf8');
+  return stripBom(readFileOrFail(path, what).toString('utf8'));
+}
+
+/** Text without a leading UTF-8 byte-order mark: editors on Windows add one, and it is not content. */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
@@ -36,6 +105,15 @@ export function readTextFile(path: string, what?: string): string {
  * crash or an error never leaves a half-written file where the user expects a whole one.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
+  try {
+    writeFileAtomicRaw(path, data);
+  } catch (e) {
+    cannotWrite(path, e);
+  }
+}
+
+function writeFileAtomicRaw(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
+  if (isDirectory(path)) fail(path, undefined, 'cannot write: it is a folder');
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   const fd = openSync(tmp, 'w');
@@ -93,4 +171,62 @@ export function writeDirAtomic(dir: string, files: ReadonlyMap<string, string | 
     throw e;
   }
   if (movedAside) rmSync(old, { recursive: true, force: true });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes a command's output files into `outDir` all or nothing: every file is first written into a
+ * temporary folder inside `outDir` (same file system), and only when all of them were written are they
+ * renamed into place; on any error the temporary folder is removed and nothing of the new output is
+ * left. Other files in `outDir` are kept (unlike writeDirAtomic, which replaces the folder). `files` maps
+ * paths relative to `outDir`, whose components the caller has validated (util/names.ts), to contents.
+ * Errors are one-line UserErrors naming the file: `--out` naming a file, a read-only folder, a full disk.
+ */
+export function writeOutputFiles(outDir: string, files: ReadonlyMap<string, string | Uint8Array>): string[] {
+  try {
+    if (!isDirectory(outDir)) {
+      try {
+        statSync(outDir);
+        fail(outDir, undefined, 'cannot write the output here: it exists and is not a folder');
+      } catch (e) {
+        if (isUserError(e)) throw e;
+      }
+    }
+    for (const rel of files.keys()) {
+      if (isDirectory(join(outDir, rel))) fail(join(outDir, rel), undefined, 'cannot write: it is a folder');
+    }
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    cannotWrite(outDir, e);
+  }
+  const tmp = join(outDir, `.stad-tmp-${process.pid}-${Date.now()}`);
+  let current = outDir;
+  try {
+    mkdirSync(tmp);
+    for (const [rel, data] of files) {
+      current = join(outDir, rel);
+      const staged = join(tmp, rel);
+      mkdirSync(dirname(staged), { recursive: true });
+      writeFileSync(staged, data);
+    }
+    const written: string[] = [];
+    for (const rel of files.keys()) {
+      current = join(outDir, rel);
+      mkdirSync(dirname(current), { recursive: true });
+      renameSync(join(tmp, rel), current);
+      written.push(current);
+    }
+    return written;
+  } catch (e) {
+    cannotWrite(current, e);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }

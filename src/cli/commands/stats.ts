@@ -32,15 +32,19 @@ export function registerStats(program: Command): void {
       if (flags.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       else process.stdout.write(formatStatsTable(stats));
       if (!flags.chart) return;
-      const { join } = await import('node:path');
-      const { writeFileAtomic } = await import('../../util/fs.js');
+      const { writeOutputFiles } = await import('../../util/fs.js');
       const { classCountsSpec, renderVegaLite } = await import('../../report/charts.js');
       const counts = Object.fromEntries(Object.entries(stats.splits).map(([k, s]) => [k, s.counts]));
       const chart = await renderVegaLite(classCountsSpec(stats.classes, counts));
-      const files = [join(flags.out, 'class_counts.svg'), join(flags.out, 'class_counts.png'), join(flags.out, 'stats.json')];
-      writeFileAtomic(files[0]!, chart.svg);
-      writeFileAtomic(files[1]!, chart.png);
-      writeFileAtomic(files[2]!, `${JSON.stringify(json, null, 2)}\n`);
+      // All three or none: a failure on the last must not leave the first two beside an old stats.json.
+      const files = writeOutputFiles(
+        flags.out,
+        new Map<string, string | Uint8Array>([
+          ['class_counts.svg', chart.svg],
+          ['class_counts.png', chart.png],
+          ['stats.json', `${JSON.stringify(json, null, 2)}\n`],
+        ]),
+      );
       // On stderr, so that `--json` output on stdout stays machine-readable.
       process.stderr.write(`wrote ${files.join(', ')}\n`);
     });

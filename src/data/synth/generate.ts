@@ -140,6 +140,21 @@ function resolveOptions(o: SynthOptions): ResolvedOptions {
 }
 
 /** Refuses to replace a file, or a non-empty folder unless forced. */
+/** The file that marks a `<out>.partial` folder as stad's own work in progress. */
+export const PARTIAL_MARKER = '.stad-synth-partial';
+
+/**
+ * Removes a `<out>.partial` left by an interrupted run, but only when stad made it (it holds the marker):
+ * a folder of that name without the marker is the user's, and is never deleted.
+ */
+function clearOwnPartial(partial: string): void {
+  if (!existsSync(partial)) return;
+  if (!statSync(partial).isDirectory() || !existsSync(join(partial, PARTIAL_MARKER))) {
+    throw new UserError(`${partial}: exists and was not made by stad synth (no ${PARTIAL_MARKER} in it); move it away or choose another --out`);
+  }
+  rmSync(partial, { recursive: true, force: true });
+}
+
 function checkOut(out: string, force: boolean): void {
   if (!existsSync(out)) return;
   if (!statSync(out).isDirectory()) throw new UserError(`${out}: exists and is not a folder`);
@@ -301,8 +316,10 @@ export async function generateSynthDataset(options: SynthOptions, onProgress?: P
   const out = resolve(options.out);
   checkOut(out, options.force ?? false);
   const partial = `${out}.partial`;
-  rmSync(partial, { recursive: true, force: true });
+  clearOwnPartial(partial);
   mkdirSync(partial, { recursive: true });
+  // The marker says this folder is stad's own, so that a later run may remove it (and nothing else).
+  await writeFile(join(partial, PARTIAL_MARKER), 'written by stad synth; removed when the dataset is complete\n');
 
   const scenes = buildScenes(o);
   const totalFrames = scenes.reduce((n, s) => n + s.nFrames, 0);
@@ -411,10 +428,12 @@ export async function generateSynthDataset(options: SynthOptions, onProgress?: P
     await writeFile(join(partial, 'dataset.json'), `${JSON.stringify(dataset, null, 2)}\n`);
     await writeFile(join(partial, 'README.txt'), readme(summary));
 
+    rmSync(join(partial, PARTIAL_MARKER));
     if (existsSync(out)) rmSync(out, { recursive: true, force: true });
     renameSync(partial, out);
     return summary;
   } catch (e) {
+    // Ours: created (and marked) above, after checking that nothing of the user's was there.
     rmSync(partial, { recursive: true, force: true });
     throw e;
   }

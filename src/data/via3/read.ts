@@ -25,7 +25,8 @@
  */
 import { basename, extname } from 'node:path';
 import { fail } from '../../util/errors.js';
-import { readTextFile } from '../../util/fs.js';
+import { readTextFile, stripBom } from '../../util/fs.js';
+import { requireFrameNumber } from '../frame-number.js';
 import {
   describeZodIssue,
   VIA3_ATTRIBUTE_TYPE,
@@ -113,7 +114,7 @@ export function readVia3(path: string, options: ReadVia3Options = {}): Via3Annot
 export function parseVia3(text: string, file: string, options: ReadVia3Options = {}): Via3Annotations {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(stripBom(text));
   } catch (e) {
     const truncated = text.trim().length === 0 ? 'the file is empty' : (e as Error).message;
     fail(file, undefined, `not valid JSON (${truncated}); expected a VIA3 project saved by VGG Image Annotator 3`);
@@ -142,16 +143,16 @@ function extract(project: Via3Project, file: string, options: ReadVia3Options): 
   const scoreAttrId = findScoreAttribute(project);
 
   const filesByFid = new Map<string, Via3FrameFile>();
-  for (const [key, f] of Object.entries(project.file)) {
+  for (const [key, f] of project.file) {
     filesByFid.set(f.fid, describeFile(f, file, key));
   }
 
   // Order files by the project's view order, then any other view.
-  const viewOrder = [...(project.project?.vid_list ?? []), ...Object.keys(project.view)];
+  const viewOrder = [...(project.project?.vid_list ?? []), ...project.view.keys()];
   const seenFid = new Set<string>();
   const files: Via3FrameFile[] = [];
   for (const vid of viewOrder) {
-    const view = project.view[vid];
+    const view = project.view.get(vid);
     if (!view) continue;
     for (const fid of view.fid_list) {
       const f = filesByFid.get(fid);
@@ -166,7 +167,7 @@ function extract(project: Via3Project, file: string, options: ReadVia3Options): 
 
   const skipped: Via3SkipCounts = { temporalSegment: 0, fileLevel: 0, nonRectangle: 0, otherFile: 0 };
   const boxes: Via3Box[] = [];
-  for (const [mid, m] of Object.entries(project.metadata)) {
+  for (const [mid, m] of project.metadata) {
     const where = `metadata[${JSON.stringify(mid)}]`;
     if (m.xy.length === 0) {
       if (m.z.length === 2) skipped.temporalSegment++;
@@ -195,7 +196,7 @@ function extract(project: Via3Project, file: string, options: ReadVia3Options): 
       continue;
     }
 
-    const view = project.view[m.vid];
+    const view = project.view.get(m.vid);
     if (!view) fail(file, `${where}.vid`, `view ${JSON.stringify(m.vid)} is not in "view"`);
     if (view.fid_list.length !== 1) {
       fail(file, `${where}.vid`, `view ${JSON.stringify(m.vid)} shows ${view.fid_list.length} files; a box must lie on exactly one`);
@@ -213,14 +214,15 @@ function extract(project: Via3Project, file: string, options: ReadVia3Options): 
 
     let labels: number[] = [];
     if (action) {
-      const raw = m.av[action.id] ?? action.attr.default_option_id;
+      const raw = m.av.get(action.id) ?? action.attr.default_option_id;
       labels = parseCheckbox(raw, indexOfOption, file, `${where}.av[${JSON.stringify(action.id)}]`, action);
     }
     let score: number | null = null;
-    if (scoreAttrId !== null && m.av[scoreAttrId] !== undefined && m.av[scoreAttrId]!.trim() !== '') {
-      score = Number(m.av[scoreAttrId]);
+    const rawScore = scoreAttrId !== null ? m.av.get(scoreAttrId) : undefined;
+    if (scoreAttrId !== null && rawScore !== undefined && rawScore.trim() !== '') {
+      score = Number(rawScore);
       if (!Number.isFinite(score)) {
-        fail(file, `${where}.av[${JSON.stringify(scoreAttrId)}]`, `expected a number (detector score), got ${JSON.stringify(m.av[scoreAttrId])}`);
+        fail(file, `${where}.av[${JSON.stringify(scoreAttrId)}]`, `expected a number (detector score), got ${JSON.stringify(rawScore)}`);
       }
     }
     boxes.push({
@@ -266,7 +268,7 @@ function isRegionAnchor(anchor: string): boolean {
 }
 
 function chooseActionAttribute(project: Via3Project, file: string, wanted: string | undefined): ChosenAttribute | null {
-  const candidates = Object.entries(project.attribute)
+  const candidates = [...project.attribute]
     .filter(([, a]) => a.type === VIA3_ATTRIBUTE_TYPE.CHECKBOX && isRegionAnchor(a.anchor_id))
     .sort(([a], [b]) => compareIds(a, b));
   if (wanted !== undefined) {
@@ -282,7 +284,7 @@ function chooseActionAttribute(project: Via3Project, file: string, wanted: strin
 }
 
 function findScoreAttribute(project: Via3Project): string | null {
-  const hit = Object.entries(project.attribute)
+  const hit = [...project.attribute]
     .filter(([, a]) => a.type === VIA3_ATTRIBUTE_TYPE.TEXT && a.aname.toLowerCase() === 'score' && isRegionAnchor(a.anchor_id))
     .sort(([a], [b]) => compareIds(a, b))[0];
   return hit ? hit[0] : null;
@@ -290,7 +292,7 @@ function findScoreAttribute(project: Via3Project): string | null {
 
 /** Class list with the background at index 0 (see the module comment). */
 export function classesOf(attr: Via3Attribute): { classes: string[]; optionIds: (string | null)[]; indexOfOption: Map<string, number> } {
-  const entries = Object.entries(attr.options);
+  const entries = [...attr.options];
   const bg = entries.findIndex(([, name]) => name.trim().toLowerCase() === 'none');
   const ordered: [string | null, string][] = bg >= 0 ? [entries[bg]!, ...entries.filter((_, i) => i !== bg)] : [[null, 'None'], ...entries];
   const indexOfOption = new Map<string, number>();
@@ -307,7 +309,7 @@ function parseCheckbox(raw: string, indexOfOption: Map<string, number>, file: st
     const id = part.trim();
     const idx = indexOfOption.get(id);
     if (idx === undefined) {
-      const known = Object.keys(action.attr.options).map((k) => JSON.stringify(k)).join(', ');
+      const known = [...action.attr.options.keys()].map((k) => JSON.stringify(k)).join(', ');
       fail(file, where, `option id ${JSON.stringify(id)} is not an option of attribute ${JSON.stringify(action.attr.aname)} (options: ${known})`);
     }
     out.add(idx);
@@ -325,7 +327,8 @@ function describeFile(f: Via3File, file: string, key: string): Via3FrameFile {
     if (!m || m[1] === '') {
       fail(file, `file[${JSON.stringify(key)}].fname`, `expected an extracted frame named <video>_<frame number>.jpg, got ${JSON.stringify(f.fname)}`);
     }
-    return { fid: f.fid, fileName: f.fname, kind: 'image', videoId: m[1]!, frameIndex: Number(m[2]) };
+    const frameIndex = requireFrameNumber(m[2]!, file, `file[${JSON.stringify(key)}].fname`, f.fname);
+    return { fid: f.fid, fileName: f.fname, kind: 'image', videoId: m[1]!, frameIndex };
   }
   // Audio and unknown types: kept so views resolve; boxes on them are counted as skipped.
   return { fid: f.fid, fileName: f.fname, kind: 'other', videoId: name, frameIndex: null };

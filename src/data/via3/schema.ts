@@ -7,6 +7,7 @@
  * option id the attribute lacks, a negative width) are in read.ts, after the shape is known to be right.
  */
 import { z } from 'zod';
+import { jsonMap } from '../../util/json-map.js';
 
 /** `fid` (and view ids in `fid_list` / `vid`) are strings in app-saved files, integers in the authors' demos. */
 const idSchema = z.union([z.string(), z.number().int()]).transform((v) => String(v));
@@ -23,7 +24,7 @@ const attributeSchema = z.looseObject({
   anchor_id: z.string().default(''),
   type: z.number().int(),
   desc: z.string().optional(),
-  options: z.record(z.string(), z.string()).default({}),
+  options: jsonMap(z.string()).default(() => new Map<string, string>()),
   default_option_id: z.string().default(''),
 });
 
@@ -46,7 +47,7 @@ const metadataSchema = z.looseObject({
   flg: z.number().optional(),
   z: z.array(finite),
   xy: z.array(finite),
-  av: z.record(z.string(), z.string()).default({}),
+  av: jsonMap(z.string()).default(() => new Map<string, string>()),
 });
 
 export const via3ProjectSchema = z.looseObject({
@@ -57,15 +58,15 @@ export const via3ProjectSchema = z.looseObject({
     })
     .optional(),
   config: z.looseObject({}).optional(),
-  attribute: z.record(z.string(), attributeSchema),
-  file: z.record(z.string(), fileSchema),
-  view: z.record(z.string(), viewSchema),
-  metadata: z.record(z.string(), metadataSchema),
+  attribute: jsonMap(attributeSchema),
+  file: jsonMap(fileSchema),
+  view: jsonMap(viewSchema),
+  metadata: jsonMap(metadataSchema),
 });
 
 export type Via3Project = z.infer<typeof via3ProjectSchema>;
-export type Via3Attribute = Via3Project['attribute'][string];
-export type Via3File = Via3Project['file'][string];
+export type Via3Attribute = z.infer<typeof attributeSchema>;
+export type Via3File = z.infer<typeof fileSchema>;
 
 /**
  * Renders a zod issue path the way a user finds the place in the file: `metadata["1_abc"].xy[3]`.

@@ -48,7 +48,8 @@ export function defaultFrameFileName(videoId: string, frameIndex: number): strin
 export function buildVia3Project(boxes: readonly Via3BoxToWrite[], opts: Via3WriteOptions): Record<string, unknown> {
   const optionIds = resolveOptionIds(opts.classes, opts.optionIds);
   const anchor = opts.style === 'image' ? VIA3_ANCHOR.IMAGE_REGION : VIA3_ANCHOR.VIDEO_REGION;
-  const options: Record<string, string> = {};
+  // Null prototype: option ids come from files, and `__proto__` must stay an ordinary key.
+  const options = Object.create(null) as Record<string, string>;
   opts.classes.forEach((name, i) => {
     options[optionIds[i]!] = name;
   });
