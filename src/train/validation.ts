@@ -5,20 +5,11 @@
  */
 import type { ActionDetector } from '../models/index.js';
 import type { Dataset } from '../data/dataset.js';
-import type { ClipSpec } from '../data/clip.js';
-import type { Device } from '../torch/index.js';
 import type { DetectionBox, FrameMapReport } from '../eval/index.js';
-import type { ProgressCallback } from '../util/progress.js';
+import type { EvaluateOptions } from './evaluate.js';
 
-export interface ValidationOptions {
-  boxes: 'proposals' | 'gt';
-  batchSize: number;
-  testShortSide: number;
-  clip: ClipSpec;
-  numWorkers?: number;
-  device?: Device;
-  onProgress?: ProgressCallback;
-}
+/** The same options as evaluateDetector takes. */
+export type ValidationOptions = EvaluateOptions;
 
 export interface ValidationResult {
   report: FrameMapReport;

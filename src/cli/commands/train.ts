@@ -6,21 +6,9 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../util/errors.js';
+import type { TrainCommandFlags } from './train-run.js';
 
-interface TrainFlags {
-  config?: string;
-  data?: string;
-  out?: string;
-  set: string[];
-  resume?: string;
-  loadFrom?: string;
-  epochs?: number;
-  batchSize?: number;
-  scaleLr: boolean;
-  workers?: number;
-  threads?: number;
-  logEvery: number;
-}
+type TrainFlags = TrainCommandFlags;
 
 function positiveInt(flag: string) {
   return (v: string): number => {
