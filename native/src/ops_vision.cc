@@ -11,11 +11,7 @@ namespace stad {
 
 STAD_OP(loadLibrary) {
   auto path = a.str(0);
-  // RTLD_LOCAL: nothing needs its symbols (its static initialisers register the operators), and Debian's
-  // build links the system GLib/GObject (through its image decoders): made global, they would take over
-  // the lazily bound GLib calls of sharp's own bundled libvips (GLib-GObject-CRITICAL floods, see
-  // test/detect).
-  void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (!h) throw std::runtime_error(std::string("cannot load ") + path + ": " + dlerror());
   return a.env().Undefined();
 }
