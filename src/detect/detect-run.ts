@@ -15,6 +15,7 @@ import { loadDetectModel, readDetectModel } from './model.js';
 import { detectFile, videoFacts, type DetectFileResult } from './run-file.js';
 import { detectLive, type DetectLiveResult } from './run-live.js';
 import { loadBuiltinDetector } from './builtin-detector.js';
+import { warmUpSharp } from './draw.js';
 import type { PersonBoxes } from './person-boxes.js';
 
 export interface DetectOptions {
@@ -79,6 +80,7 @@ export async function runDetect(o: DetectOptions): Promise<DetectResult> {
     ownDetector = await loadBuiltinDetector(o.device);
     people = { kind: 'detector', detector: ownDetector };
   }
+  await warmUpSharp(); // before the first forward pass: see its comment
   const det = loadDetectModel(o.checkpoint, model, o.device);
   try {
     const common = { input: o.input, out: o.out, det, model: model.ck.model, classes: model.classes, checkpoint: o.checkpoint, people, predictEvery: o.predictEvery, scoreThreshold: o.scoreThreshold, device: o.device };

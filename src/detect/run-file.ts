@@ -112,8 +112,16 @@ export async function detectFile(o: DetectFileOptions, facts: { size: Size; fps:
     }
   };
 
+  // Ctrl-C leaves nothing behind: the loop stops at the next frame and the temporary folder goes.
+  let interrupted = false;
+  const onSignal = (): void => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     for await (const f of decodeVideo(o.input, size, plan.resize, true)) {
+      if (interrupted) throw new UserError(`${o.input}: interrupted; nothing written to ${stage.target}`);
       last = f.index;
       modelFrames.set(f.index, f.model);
       fullQueue.push({ index: f.index, frame: f.full! });
@@ -143,5 +151,8 @@ export async function detectFile(o: DetectFileOptions, facts: { size: Size; fps:
     encoder.abort();
     stage.abort();
     throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

@@ -210,6 +210,7 @@ export async function detectLive(o: DetectLiveOptions): Promise<DetectLiveResult
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     } else o.signal!.removeEventListener('abort', stop);
+    worker.postMessage({ type: 'stop' }); // ffmpeg is the worker's child: stop it before the thread goes
     await worker.terminate();
     closeSync(fd);
   }
