@@ -14,6 +14,7 @@ import { registerTest } from './test.js';
 import { registerGpustat } from './gpustat.js';
 import { registerCompare } from './compare.js';
 import { registerReport } from './report.js';
+import { registerProposals } from './proposals.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerCompare(program);
   registerGpustat(program);
   registerReport(program);
+  registerProposals(program);
 }
