@@ -57,7 +57,12 @@ const modelSchema = z.object({
   signature: z
     .object({
       inputs: z.record(z.string(), z.object({ name: z.string() }).loose()).optional(),
-      outputs: z.record(z.string(), z.object({ name: z.string() }).loose()).optional(),
+      outputs: z
+        .record(
+          z.string(),
+          z.object({ name: z.string(), tensorShape: z.object({ dim: z.array(z.object({ size: z.union([z.string(), z.number()]).optional() }).loose()).optional() }).loose().optional() }).loose(),
+        )
+        .optional(),
     })
     .loose()
     .optional(),
@@ -87,6 +92,8 @@ export interface GraphFile {
   /** The signature's input and output tensor names (`input_1:0` -> `input_1`), in file order. */
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
+  /** The signature's shape of each output (-1 or absent sizes as -1), when it states one. */
+  readonly outputShapes: ReadonlyMap<string, readonly number[]>;
 }
 
 const BYTES = new Map<string, number>([
@@ -135,6 +142,11 @@ export function readGraphModel(modelJsonPath: string, dir: string): GraphFile {
     consts,
     inputs: Object.values(sig?.inputs ?? {}).map((v) => name(v.name)),
     outputs: Object.values(sig?.outputs ?? {}).map((v) => name(v.name)),
+    outputShapes: new Map(
+      Object.values(sig?.outputs ?? {})
+        .filter((v) => v.tensorShape?.dim)
+        .map((v) => [name(v.name), (v.tensorShape?.dim ?? []).map((d) => (d.size === undefined ? -1 : Number(d.size)))]),
+    ),
   };
 }
 

@@ -159,8 +159,7 @@ function convOp(depthwise: boolean): OpImpl {
     run(args, node, state) {
       const format = dataFormat(node);
       const x = toNchw(tensorArg(node, args, 0), format);
-      const st = state as ConvState;
-      const w = st.weight ?? toTorch(tensorArg(node, args, 1));
+      const w = (state as ConvState | undefined)?.weight ?? toTorch(tensorArg(node, args, 1));
       const s = spatial(attrInts(node, 'strides'), format, 1);
       const d = spatial(attrInts(node, 'dilations'), format, 1);
       const [kh, kw] = [w.shape[2] as number, w.shape[3] as number];

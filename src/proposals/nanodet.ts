@@ -12,7 +12,7 @@
  */
 import * as torch from '../torch/index.js';
 import type { Device, Tensor } from '../torch/index.js';
-import { readGraphModel } from './graph-file.js';
+import { readGraphModel, type GraphFile } from './graph-file.js';
 import { GraphModel } from './graph-runner.js';
 import { ensureNanoDet, type FetchOptions, type NanoDetFiles } from './model-cache.js';
 import type { PersonBox, PersonDetector, RgbFrame } from './person-detector.js';
@@ -22,6 +22,10 @@ export const NANODET_INPUT = 416;
 const STRIDES = [8, 16, 32] as const;
 const REG_BINS = 11;
 const PERSON = 0;
+// RangiLyu/nanodet's configs (img_norm_cfg), which the converted weights were trained with. On a
+// vtest.avi frame they give the same people as @vladmandic/human's plain RGB / 255, with higher scores.
+const BGR_MEAN = [103.53, 116.28, 123.675];
+const BGR_STD = [57.375, 57.12, 58.395];
 
 export interface NanoDetOptions {
   /** Where the network runs (default the CPU; `cuda` needs a CUDA build of the binding). */
@@ -41,15 +45,19 @@ export interface NanoDetRaw {
 }
 
 /**
- * The network's input for one frame: [1, 3, 416, 416], RGB scaled to 0..1, the frame stretched to the
- * square (bilinear, half-pixel centres) — the preprocessing @vladmandic/human feeds this model with.
+ * The network's input for one frame: [1, 3, 416, 416], the frame stretched to the square (bilinear,
+ * half-pixel centres), BGR, normalised per channel as NanoDet was trained.
  */
 export function nanoDetInput(frame: RgbFrame, device: Device = 'cpu'): Tensor {
   checkFrame(frame);
   return torch.tidy(() => {
     const hwc = torch.fromBytes(frame.data, [frame.height, frame.width, 3], 'uint8', { device }); // [H, W, 3]
     const nchw = hwc.permute(2, 0, 1).unsqueeze(0).float(); // [1, 3, H, W]
-    return nchw.interpolate([NANODET_INPUT, NANODET_INPUT], 'bilinear', false).div(255).contiguous();
+    const resized = nchw.interpolate([NANODET_INPUT, NANODET_INPUT], 'bilinear', false);
+    // NanoDet's own normalisation: BGR channel order, per-channel mean and std on 0..255.
+    const mean = torch.tensor(BGR_MEAN, { device, shape: [1, 3, 1, 1] });
+    const std = torch.tensor(BGR_STD, { device, shape: [1, 3, 1, 1] });
+    return resized.flip(1).sub(mean).div(std).contiguous();
   });
 }
 
@@ -65,9 +73,9 @@ export class NanoDetPersonDetector implements PersonDetector {
   /** Output names ordered as [scores s8, s16, s32, boxes s8, s16, s32], found by their shapes. */
   private readonly order: readonly string[];
 
-  constructor(private readonly graph: GraphModel, opts: NanoDetOptions = {}) {
+  constructor(private readonly graph: GraphModel, order: readonly string[], opts: NanoDetOptions = {}) {
     this.opts = { device: graph.device, scoreThreshold: opts.scoreThreshold ?? 0.3, iouThreshold: opts.iouThreshold ?? 0.6, maxDetections: opts.maxDetections ?? 100 };
-    this.order = outputOrder(graph);
+    this.order = order;
   }
 
   /** Loads the model files (fetching them into the cache the first time). */
@@ -76,9 +84,11 @@ export class NanoDetPersonDetector implements PersonDetector {
   }
 
   static fromFiles(files: NanoDetFiles, opts: NanoDetOptions = {}): NanoDetPersonDetector {
-    const graph = new GraphModel(readGraphModel(files.modelJson, files.dir), files.modelJson, { device: opts.device });
+    const file = readGraphModel(files.modelJson, files.dir);
+    const order = outputOrder(file, files.modelJson);
+    const graph = new GraphModel(file, files.modelJson, { device: opts.device, outputs: order });
     try {
-      return new NanoDetPersonDetector(graph, opts);
+      return new NanoDetPersonDetector(graph, order, opts);
     } catch (e) {
       graph.dispose();
       throw e;
@@ -89,10 +99,12 @@ export class NanoDetPersonDetector implements PersonDetector {
   raw(input: Tensor): NanoDetRaw {
     const inputName = this.graph.inputNames[0] as string;
     const out = this.graph.run(new Map([[inputName, input]]));
-    return torch.tidy(() => {
-      const t = this.order.map((n) => (out.get(n) as Tensor).squeeze(0));
+    try {
+      const t = this.order.map((n) => (out.get(n) as Tensor).squeeze(0)); // [HW, 80] x 3, [HW, 44] x 3
       return { scores: t.slice(0, 3), boxes: t.slice(3) };
-    });
+    } finally {
+      torch.dispose(out);
+    }
   }
 
   async detect(frames: readonly RgbFrame[]): Promise<PersonBox[][]> {
@@ -115,20 +127,14 @@ export class NanoDetPersonDetector implements PersonDetector {
   }
 }
 
-/** Orders the graph's outputs by stride, scores first, from their shapes (names differ between conversions). */
-function outputOrder(graph: GraphModel): string[] {
-  // One zero input tells the shapes; the model is small enough that this costs one frame at load.
-  const out = torch.tidy(() => graph.run(new Map([[graph.inputNames[0] as string, torch.zeros([1, 3, NANODET_INPUT, NANODET_INPUT], { device: graph.device })]])));
-  try {
-    const find = (hw: number, ch: number): string => {
-      for (const [name, t] of out) if (t.shape[1] === hw && t.shape[2] === ch) return name;
-      throw new Error(`the NanoDet graph has no output of shape [1, ${hw}, ${ch}]`);
-    };
-    const hws = STRIDES.map((s) => (NANODET_INPUT / s) ** 2);
-    return [...hws.map((hw) => find(hw, 80)), ...hws.map((hw) => find(hw, 4 * REG_BINS))];
-  } finally {
-    torch.dispose(out);
-  }
+/** Orders the graph's outputs by stride, scores first, from the shapes its signature states. */
+function outputOrder(file: GraphFile, source: string): string[] {
+  const find = (hw: number, ch: number): string => {
+    for (const [name, shape] of file.outputShapes) if (shape[1] === hw && shape[2] === ch) return name;
+    throw new UserError(`${source}: not the NanoDet graph stad knows: no output of shape [1, ${hw}, ${ch}] in its signature`);
+  };
+  const hws = STRIDES.map((s) => (NANODET_INPUT / s) ** 2);
+  return [...hws.map((hw) => find(hw, 80)), ...hws.map((hw) => find(hw, 4 * REG_BINS))];
 }
 
 /**

@@ -50,7 +50,7 @@ const i32 = (shape: number[], data: number[]): ConstData => ({ dtype: 'int32', s
 
 /** Runs `nodes` (input placeholder "x") on `x` in stad; returns the output's shape and values. */
 function runStad(nodes: GraphNode[], consts: Record<string, ConstData>, x: Float32Array, shape: number[], output = 'y'): { shape: number[]; data: Float32Array } {
-  const file: GraphFile = { nodes: [node('x', 'Placeholder'), ...nodes, ...Object.keys(consts).map((k) => node(k, 'Const'))], consts: new Map(Object.entries(consts)), inputs: ['x'], outputs: [output] };
+  const file: GraphFile = { nodes: [node('x', 'Placeholder'), ...nodes, ...Object.keys(consts).map((k) => node(k, 'Const'))], consts: new Map(Object.entries(consts)), inputs: ['x'], outputShapes: new Map(), outputs: [output] };
   const g = new GraphModel(file, 'test.json');
   try {
     return torch.tidy(() => {
@@ -153,19 +153,19 @@ test('Pad, PadV2, Transpose, ConcatV2 (negative axis), SplitV (-1 size), Reshape
 });
 
 test('an op stad does not run is one line naming the op and the node', () => {
-  const file: GraphFile = { nodes: [node('x', 'Placeholder'), node('y', 'NonMaxSuppressionV5', ['x'])], consts: new Map(), inputs: ['x'], outputs: ['y'] };
+  const file: GraphFile = { nodes: [node('x', 'Placeholder'), node('y', 'NonMaxSuppressionV5', ['x'])], consts: new Map(), inputs: ['x'], outputShapes: new Map(), outputs: ['y'] };
   assert.throws(
     () => new GraphModel(file, 'model.json'),
     (e: unknown) => e instanceof UserError && /^model\.json: node "y": op NonMaxSuppressionV5 is not supported/.test(e.message) && !e.message.includes('\n'),
   );
-  const missing: GraphFile = { nodes: [node('y', 'Sigmoid', ['nowhere'])], consts: new Map(), inputs: [], outputs: ['y'] };
+  const missing: GraphFile = { nodes: [node('y', 'Sigmoid', ['nowhere'])], consts: new Map(), inputs: [], outputShapes: new Map(), outputs: ['y'] };
   assert.throws(() => new GraphModel(missing, 'model.json'), /model\.json: node "y" names "nowhere", which is not a node/);
 });
 
 test('the runner frees its intermediates: live tensors are flat across runs and back to zero after dispose', () => {
   const before = torch.memory().liveTensors;
   const nodes = [node('c', 'Conv2D', ['x', 'w'], { strides: ints(1, 1, 1, 1), padding: s('SAME') }), node('y', 'Sigmoid', ['c'])];
-  const file: GraphFile = { nodes: [node('x', 'Placeholder'), ...nodes, node('w', 'Const')], consts: new Map([['w', f32([3, 3, 2, 2], values(36, 9))]]), inputs: ['x'], outputs: ['y'] };
+  const file: GraphFile = { nodes: [node('x', 'Placeholder'), ...nodes, node('w', 'Const')], consts: new Map([['w', f32([3, 3, 2, 2], values(36, 9))]]), inputs: ['x'], outputShapes: new Map(), outputs: ['y'] };
   const g = new GraphModel(file, 'test.json');
   const x = torch.randn([1, 5, 5, 2]);
   torch.dispose(g.run(new Map([['x', x]])));
