@@ -10,7 +10,9 @@
  * noisy machine: medians, with the min-max spread. The model is fetched into the cache first if needed.
  *
  * Prints a table, then LAST one JSON line:
- *   {"bench":"proposals","ratio": stad/tfjs frames/s,"stad":{fps,min,max},"tfjs":{...},"stadDetect":{...},"frames","rounds","threads"}
+ *   {"bench":"proposals","ratio": stad/tfjs frames/s,"stad":{fps,min,max},"tfjs":{...},"stadDetect":{...},
+ *    "cpuSecondsPerFrame":{stad,tfjs},"frames","rounds","threads","source"}
+ * Takes about 1-2 minutes on an idle 2-core machine with the defaults (4 frames x 4 rounds; tfjs is the slow side).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -95,18 +97,28 @@ async function main(): Promise<void> {
   const inputs = frames.map((f) => torch.keep(nanoDetInput(f)));
   const inputData = inputs.map((t) => t.dataSync() as Float32Array);
 
+  // Wall frames/s, and the process's CPU seconds per frame beside it (steadier on a loaded machine).
+  const cpuSeconds = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const cpuPerFrame: { stad: number[]; tfjs: number[] } = { stad: [], tfjs: [] };
   const timeStad = (): number => {
     const t0 = performance.now();
+    const c0 = cpuSeconds();
     for (const x of inputs) {
       const raw = stad.raw(x);
       for (const t of [...raw.scores, ...raw.boxes]) t.dataSync();
       torch.dispose(raw);
     }
+    cpuPerFrame.stad.push((cpuSeconds() - c0) / inputs.length);
     return (inputs.length * 1000) / (performance.now() - t0);
   };
   const timeTfjs = (): number => {
     const t0 = performance.now();
+    const c0 = cpuSeconds();
     for (const d of inputData) tfjs.run(d, [1, 3, 416, 416]);
+    cpuPerFrame.tfjs.push((cpuSeconds() - c0) / inputs.length);
     return (inputs.length * 1000) / (performance.now() - t0);
   };
   const timeDetect = async (): Promise<number> => {
@@ -147,8 +159,11 @@ async function main(): Promise<void> {
   console.log(`  stad (libtorch)     network ${stadS.fps.toFixed(2)} frames/s (${stadS.min.toFixed(2)}-${stadS.max.toFixed(2)})`);
   console.log(`  stad detect()       frame -> boxes ${detS.fps.toFixed(2)} frames/s (${detS.min.toFixed(2)}-${detS.max.toFixed(2)})`);
   console.log(`  tfjs (cpu backend)  network ${tfS.fps.toFixed(3)} frames/s (${tfS.min.toFixed(3)}-${tfS.max.toFixed(3)})`);
-  console.log(`  ratio stad / tfjs   ${ratio}x`);
-  console.log(JSON.stringify({ bench: 'proposals', ratio, stad: stadS, tfjs: tfS, stadDetect: detS, frames: o.frames, rounds: o.rounds, threads: o.threads, source }));
+  const cpuStad = Math.round(median(cpuPerFrame.stad) * 1000) / 1000;
+  const cpuTfjs = Math.round(median(cpuPerFrame.tfjs) * 1000) / 1000;
+  console.log(`  CPU s per frame     stad ${cpuStad}, tfjs ${cpuTfjs}`);
+  console.log(`  ratio stad / tfjs   ${ratio}x frames/s`);
+  console.log(JSON.stringify({ bench: 'proposals', ratio, stad: stadS, tfjs: tfS, stadDetect: detS, cpuSecondsPerFrame: { stad: cpuStad, tfjs: cpuTfjs }, frames: o.frames, rounds: o.rounds, threads: o.threads, source }));
 }
 
 main().catch((e: unknown) => {
