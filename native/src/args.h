@@ -107,5 +107,6 @@ void registerShapeOps(Napi::Env env, Napi::Object exports, TensorTable* table);
 void registerNNOps(Napi::Env env, Napi::Object exports, TensorTable* table);
 void registerAutogradOps(Napi::Env env, Napi::Object exports, TensorTable* table);
 void registerVisionOps(Napi::Env env, Napi::Object exports, TensorTable* table);
+void registerNN2dOps(Napi::Env env, Napi::Object exports, TensorTable* table);
 
 }  // namespace stad

@@ -184,6 +184,8 @@ export interface NativeBinding
   hasOperator(name: string): boolean;
   roiAlign(x: H, rois: H, scale: number, outH: number, outW: number, samplingRatio: number, aligned: boolean): H;
   nms(boxes: H, scores: H, iou: number): H;
+
+  constantPad(x: H, pad: number[], value: number): H;
 }
 
 export interface NativeBuildInfo {

@@ -675,6 +675,15 @@ export class Tensor {
     if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout probability must be in [0, 1], got ${p}`);
     return new Tensor(native.dropout(this.h, p, training));
   }
+  /**
+   * Pads with a constant (PyTorch's F.pad, mode 'constant'): `pad` lists (before, after) pairs from the
+   * last dimension backwards, as PyTorch does; negative amounts crop.
+   */
+  constantPad(pad: readonly number[], value = 0): Tensor {
+    if (pad.length % 2 !== 0 || pad.length / 2 > this.ndim) throw new RangeError(`constantPad needs (before, after) pairs for at most ${this.ndim} dimensions, got ${pad.length} numbers`);
+    for (const p of pad) int(p, 'pad');
+    return new Tensor(native.constantPad(this.h, [...pad], value));
+  }
   /** Samples this [N, C, H, W] (or 5-d) at grid [N, H_out, W_out, 2] in [-1, 1] coordinates. */
   gridSample(grid: Tensor, opts: { mode?: 'bilinear' | 'nearest' | 'bicubic'; paddingMode?: 'zeros' | 'border' | 'reflection'; alignCorners?: boolean } = {}): Tensor {
     return new Tensor(native.gridSample(this.h, grid.h, opts.mode ?? 'bilinear', opts.paddingMode ?? 'zeros', opts.alignCorners ?? false));

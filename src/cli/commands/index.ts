@@ -15,6 +15,7 @@ import { registerGpustat } from './gpustat.js';
 import { registerCompare } from './compare.js';
 import { registerReport } from './report.js';
 import { registerDetect } from './detect.js';
+import { registerProposals } from './proposals.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerGpustat(program);
   registerReport(program);
   registerDetect(program);
+  registerProposals(program);
 }
