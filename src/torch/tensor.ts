@@ -4,6 +4,7 @@
  * Every operation returns a new Tensor registered with the innermost `tidy` scope; in-place operations
  * end in `_` and return `this`. Free tensors with `dispose()` or `tidy` (see scope.ts).
  */
+import { leakTracking, recordOrigin, forgetOrigin } from './leak-report.js';
 import { native, type Handle } from './native.js';
 import { track, untrack, type Scope } from './scope.js';
 import { type DType, type Device, type TypedArray, typedArrayFor, checkDType, checkDevice } from './dtype.js';
@@ -91,6 +92,7 @@ export class Tensor {
   constructor(handle: Handle) {
     this.id = handle;
     track(this);
+    if (leakTracking) recordOrigin(handle);
   }
 
   // ---- lifetime --------------------------------------------------------------------------------
@@ -101,6 +103,7 @@ export class Tensor {
     untrack(this);
     this.disposed = true;
     native.free(this.id);
+    if (leakTracking) forgetOrigin(this.id);
   }
 
   get isDisposed(): boolean {
@@ -110,6 +113,7 @@ export class Tensor {
   /** @internal */
   markDisposed(): void {
     this.disposed = true;
+    if (leakTracking) forgetOrigin(this.id);
   }
 
   /** @internal The handle, checking that the tensor is still alive. */

@@ -3,7 +3,8 @@
  * for "nothing half-written": config, dataset, frames, run folder and checkpoints are all checked, and
  * the run folder is created only when the trainer is ready to take its first step.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { makeDirs } from '../../util/fs.js';
 import { join } from 'node:path';
 import { loadDataset, type Dataset } from '../../data/dataset.js';
 import { samplesOfSplit } from '../../data/samples.js';
@@ -16,6 +17,7 @@ import { describeLR, loadRunConfig, resolveRunConfig, type RunConfig } from '../
 import { checkNewRunDir, readRunConfig, writeRunConfig, LATEST_FILE, METRICS_FILE, BEST_FILE } from '../../train/checkpoint.js';
 import { MetricsWriter, TrainReporter } from '../../train/progress.js';
 import { defaultValidator } from '../../train/validation.js';
+import { StopRequest, exitCodeOf } from '../../train/signals.js';
 
 export interface TrainCommandFlags {
   config?: string;
@@ -69,7 +71,6 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
       epochs: flags.epochs,
       data: flags.data,
     }).config;
-    if (!existsSync(join(outDir, LATEST_FILE))) throw new UserError(`--resume ${outDir}: no ${LATEST_FILE} (the run stopped before its first epoch ended; start it again)`);
   } else {
     if (flags.config === undefined) throw new UserError('--config: required (a preset name from configs/ or a JSON file)');
     const r = loadRunConfig(flags.config, { sets: overridesOf(flags), epochs: flags.epochs, batchSize: flags.batchSize, scaleLr: flags.scaleLr, data: flags.data });
@@ -101,6 +102,8 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
   err.write(`${describeLR(config)}\n`);
   err.write(`train: ${trainSamples.length} keyframes in '${config.data.trainSplit}', validation: ${testSamples.length} in '${config.data.testSplit}'; ${config.threads} threads, ${config.workers} loader workers\n`);
   if (!validator) err.write('validation: not in this build (src/train/evaluate.ts is missing): no validation, no best.safetensors\n');
+  // Ctrl-C / SIGTERM: save where the run stands and say how to go on (a second one quits at once)
+  const stop = new StopRequest((line) => err.write(`\n${line}\n`)).install();
   const result = await train({
     config,
     dataset: ds,
@@ -110,7 +113,7 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
     validator,
     onReady: (state) => {
       if (flags.resume === undefined) {
-        mkdirSync(outDir, { recursive: true });
+        makeDirs(outDir);
         writeRunConfig(outDir, config);
       } else if (state.epoch >= config.epochs) {
         err.write(`${outDir}: already trained for ${state.epoch} epochs (of ${config.epochs}); pass --epochs to go on\n`);
@@ -122,8 +125,14 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
       reporter.handle(e);
       if (ready) metrics.handle(e);
     },
-  });
+    shouldStop: stop.requested,
+  }).finally(() => stop.uninstall());
   try {
+    if (result.stopped && stop.signal) {
+      err.write(`${stop.signal}: saved ${join(outDir, LATEST_FILE)} (iteration ${result.state.iteration}); continue with: stad train --resume ${outDir}\n`);
+      process.exitCode = exitCodeOf(stop.signal);
+      return;
+    }
     const best = result.state.best;
     const lines = [`done: ${result.state.epoch} epochs, ${result.state.iteration} iterations; ${join(outDir, LATEST_FILE)}`];
     if (best) lines.push(`best all_mAP@0.5IOU= ${best.allMAP.toFixed(4)} after epoch ${best.epoch}: ${join(outDir, BEST_FILE)}`);
