@@ -100,6 +100,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerNNOps(env, exports, table);
   registerAutogradOps(env, exports, table);
   registerVisionOps(env, exports, table);
+  registerDeviceOps(env, exports, table);
   return exports;
 }
 
