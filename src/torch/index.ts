@@ -17,3 +17,5 @@ export { DTYPES, DTYPE_BYTES, isFloatingDType } from './dtype.js';
 export type { NativeBuildInfo } from './native.js';
 export { gradcheck } from './gradcheck.js';
 export type { GradcheckResult, GradcheckOptions } from './gradcheck.js';
+export { cuda, backends, autocast, isAutocastEnabled, setDeterministic, isDeterministic, deviceType, deviceIndex, deviceUnavailableReason } from './device.js';
+export type { CudaMemoryStats, AutocastDType } from './device.js';

@@ -108,6 +108,9 @@ export const RunConfigSchema = z.strictObject({
   assigner: AssignerConfigSchema.default(AssignerConfigSchema.parse({})).describe('which boxes of a clip are trained on, with which targets'),
   seed: z.number().int().min(0).default(0).describe('seed of everything random: init, order, augmentation, sampling, dropout'),
   workers: z.number().int().min(0).default(1).describe('loader worker threads decoding clips (0: in the main thread); results do not depend on it'),
+  amp: z.enum(['none', 'bf16']).default('none').describe("mixed precision: 'bf16' runs the forward pass under autocast in bfloat16 (float32 master weights, loss in float32; CPU and CUDA), 'none' all float32; --amp"),
+  cudnnBenchmark: z.boolean().default(false).describe("cuDNN's autotuner (torch.backends.cudnn.benchmark): faster convolutions on a GPU once each input shape was timed; --cudnn-benchmark"),
+  deterministic: z.boolean().default(false).describe('deterministic algorithms only (torch.use_deterministic_algorithms, cuDNN deterministic, fixed cuBLAS workspace): reproducible GPU runs, slower; --deterministic'),
   threads: posInt().default(1).describe("libtorch's intra-op threads (1 measured fastest for the tiny preset on the shared 2-core machine: bench/RESULTS.md, train)"),
 });
 

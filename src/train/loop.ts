@@ -14,7 +14,7 @@
  * results do not depend on the loader's worker count.
  */
 import { readSafetensors } from '../serialization/safetensors.js';
-import { clipGradNorm_, StateDictError, type Optimizer } from '../nn/index.js';
+import { clipGradNormTensor_, StateDictError, type Optimizer } from '../nn/index.js';
 import * as torch from '../torch/index.js';
 import { Rng, hashKeys } from '../data/rng.js';
 import { ClipLoader, type LoadedClip } from '../data/loader.js';
@@ -32,6 +32,7 @@ import { scheduledLR } from './schedule.js';
 import { BEST_FILE, INITIAL_STATE, LATEST_FILE, loadRunCheckpoint, saveRunCheckpoint, type TrainState } from './checkpoint.js';
 import { RateMeter, estimateRemaining, isValEpoch, valPassesFrom, type TrainEvent } from './progress.js';
 import type { Validator } from './validation.js';
+import { applyBackendOptions, forwardIn } from './precision.js';
 
 export interface TrainOptions {
   config: RunConfig;
@@ -154,6 +155,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const device = o.device ?? 'cpu';
   const emit = o.onEvent ?? (() => undefined);
   torch.setNumThreads(c.threads);
+  applyBackendOptions(c);
 
   const trainSamples = samplesOfSplit(ds, c.data.trainSplit);
   if (trainSamples.length === 0) throw new UserError(`${ds.root}: split '${c.data.trainSplit}' has no annotated keyframes`);
@@ -206,10 +208,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         optimizer.setLR(lr);
         torch.manualSeed(stepSeed(c.seed, epoch, batch));
         const value = torch.tidy(() => {
-          const t = stepTargets(c, b.clips, epoch, batch, device);
+          const dev = det.device; // batches follow the model (the loader itself stays on the CPU)
+          const t = stepTargets(c, b.clips, epoch, batch, dev);
           if (t.rois.shape[0] === 0) return Number.NaN; // every box cropped out of view
-          const x = clipsToTensor(b, device); // [N, 3, T, H, W]
-          const logits = det.forward(x, t.rois); // [K, numClasses]
+          const x = clipsToTensor(b, dev); // [N, 3, T, H, W]
+          const logits = forwardIn(c.amp, dev, () => det.forward(x, t.rois)); // [K, numClasses] float32
           const li = lossInputs(logits, t); // [M, numClasses - 1]
           if (li.logits.shape[0] === 0) return Number.NaN; // no box takes part ('ignore' and no positives)
           const z = det.lossLogits(li.logits); // the reference's logit BatchNorm (identity when logitNorm is 'none')
@@ -223,7 +226,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         // the epoch's last batches step even when fewer than `accumulate`: an epoch ends on a step, so that
         // its checkpoint holds no half-summed gradients
         if (pending === c.accumulate || batch === batches) {
-          if (c.gradClip !== null) clipGradNorm_(params, c.gradClip);
+          // on the device, without reading the norm back (no wait for the GPU here)
+          if (c.gradClip !== null) torch.tidy(() => void clipGradNormTensor_(params, c.gradClip!));
           optimizer.step();
           optimizer.zeroGrad();
           pending = 0;
