@@ -21,6 +21,7 @@ import {
   chooseTorchvision,
   cxxStandardFor,
   linksTorchCuda,
+  needsLibpython,
   operatorLibraryName,
   parseNeeded,
   torchvisionDirsFor,
@@ -141,6 +142,19 @@ function resolveTorchvision(torch, torchVersion) {
   return r.path;
 }
 
+// A wheel's torchvision needs libtorch_python, which needs libpython's symbols: the binding loads this
+// libpython first (src/torch/native.ts), from native/build/torchvision-preload.txt.
+function libpythonFor(tvPath) {
+  if (!tvPath || !needsLibpython(readelfNeeded(tvPath))) return '';
+  const r = spawnSync('python3', ['-c', "import sysconfig, os; print(os.path.join(sysconfig.get_config_var('LIBDIR'), sysconfig.get_config_var('INSTSONAME') or sysconfig.get_config_var('LDLIBRARY')))"], { encoding: 'utf8' });
+  const lib = r.status === 0 ? r.stdout.trim() : '';
+  if (!lib || !existsSync(lib)) {
+    process.stderr.write(`[build-native] torchvision: ${tvPath} needs libtorch_python, and python3 names no shared libpython (${lib || 'none'}): RoIAlign may fail to load\n`);
+    return '';
+  }
+  return lib;
+}
+
 const torch = findTorch();
 const torchVersion = torchVersionOf(torch);
 const torchvisionLib = resolveTorchvision(torch, torchVersion);
@@ -180,3 +194,4 @@ if (torch.libDir && readdirSync(torch.libDir).some((f) => /^libtorch_cuda\.so/.t
   process.exit(2);
 }
 writeFileSync(join(buildDir, 'torch-source.txt'), torch.source + '\n');
+writeFileSync(join(buildDir, 'torchvision-preload.txt'), libpythonFor(torchvisionLib) + '\n');

@@ -68,7 +68,7 @@ STAD_OP(cudaMemoryStats) {
   if (!torch::cuda::is_available()) return a.env().Null();
   try {
     auto stats = c10::getDeviceAllocator(c10::DeviceType::CUDA)->getDeviceStats(static_cast<c10::DeviceIndex>(a.i64(0)));
-    const auto agg = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
+    const size_t agg = 0;  // StatType::AGGREGATE (its namespace moved between releases; its value did not)
     auto o = Napi::Object::New(a.env());
     o.Set("allocated", static_cast<double>(stats.allocated_bytes[agg].current));
     o.Set("reserved", static_cast<double>(stats.reserved_bytes[agg].current));

@@ -20,3 +20,4 @@ export function linksTorchCuda(needed: readonly string[]): boolean;
 export function parseNeeded(readelfOutput: string): string[];
 export function versionFromHeader(text: string): string | null;
 export function versionFromPy(text: string): string | null;
+export function needsLibpython(needed: readonly string[]): boolean;

@@ -115,3 +115,12 @@ export function versionFromHeader(text) {
 export function versionFromPy(text) {
   return /^__version__\s*=\s*['"]([^'"]+)['"]/m.exec(text)?.[1] ?? null;
 }
+
+/**
+ * Whether a torchvision library needs libtorch_python (a PyTorch wheel's does: it is built as a Python
+ * extension). libtorch_python leaves Python's own symbols to the process, so outside Python the
+ * library loads only after libpython has been loaded with its symbols global.
+ */
+export function needsLibpython(needed) {
+  return needed.some((n) => /^libtorch_python\.so/.test(n));
+}

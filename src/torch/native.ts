@@ -6,7 +6,7 @@
  * Each Node environment that loads the binding (the main thread, a worker thread) has its own table.
  */
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultThreadCount } from '../util/cpu.js';
@@ -265,6 +265,11 @@ export function ensureVisionOps(): void {
         "torchvision's operator library was not found beside this libtorch when the binding was built (needed for RoIAlign): install the matching torchvision (Debian: python3-torchvision) and rebuild (npm run build), or set STAD_TORCHVISION_LIB",
       );
     }
+    // a wheel's torchvision needs libtorch_python, which takes Python's symbols from the process
+    // (scripts/build-native.mjs wrote which libpython, if any)
+    const preloadFile = join(packageRoot, 'native', 'build', 'torchvision-preload.txt');
+    const preload = !process.env.STAD_TORCHVISION_LIB && existsSync(preloadFile) ? readFileSync(preloadFile, 'utf8').trim() : '';
+    if (preload) native.loadLibrary(preload);
     native.loadLibrary(lib);
   }
   visionLoaded = true;

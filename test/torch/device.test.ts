@@ -39,7 +39,7 @@ test('a round trip through the device with non-blocking copies reads back exactl
       assert.equal(data[0], 0);
       assert.equal(data[12345], 12345);
       assert.equal(data[(1 << 20) - 1], (1 << 20) - 1);
-      assert.equal(onDevice.to('cpu', true).sum().item(), ((1 << 20) * ((1 << 20) - 1)) / 2, 'a CPU operator on the copy waits too');
+      assert.equal(onDevice.to('cpu', true).max().item(), (1 << 20) - 1, 'a CPU operator on the copy waits too');
     }
   });
 });

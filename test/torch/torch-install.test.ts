@@ -88,3 +88,8 @@ test('the operator library, versions, C++ standard and the libtorch_cuda check',
   assert.equal(lib.linksTorchCuda(lib.parseNeeded(readelf)), true);
   assert.equal(lib.linksTorchCuda(['libtorch.so', 'libc10.so']), false, '--as-needed dropped it');
 });
+
+test("a wheel's torchvision needs libpython loaded first; Debian's does not", () => {
+  assert.equal(lib.needsLibpython([...WHEEL_TV.needed, 'libtorch_python.so']), true);
+  assert.equal(lib.needsLibpython(DEBIAN_TV.needed), false);
+});
