@@ -40,3 +40,13 @@ export function runCli(args: string[], opts: { cwd?: string; input?: string; env
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * The device the device-neutral tests run on: $STAD_TEST_DEVICE (cpu, cuda, cuda:N), default cpu.
+ * bench/gpu.sh runs the binding's and the models' tests with STAD_TEST_DEVICE=cuda.
+ */
+export function testDevice(): 'cpu' | 'cuda' | `cuda:${number}` {
+  const d = process.env.STAD_TEST_DEVICE ?? 'cpu';
+  if (!/^(cpu|cuda(:\d+)?)$/.test(d)) throw new Error(`STAD_TEST_DEVICE: expected cpu, cuda or cuda:N, got ${JSON.stringify(d)}`);
+  return d as 'cpu' | 'cuda' | `cuda:${number}`;
+}

@@ -101,6 +101,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerAutogradOps(env, exports, table);
   registerVisionOps(env, exports, table);
   registerNN2dOps(env, exports, table);
+  registerDeviceOps(env, exports, table);
   return exports;
 }
 

@@ -227,6 +227,23 @@ export class Tensor {
 
   // ---- conversion ------------------------------------------------------------------------------
 
+  /**
+   * A copy in page-locked host memory (a CPU tensor): copies from it to a GPU can be non-blocking.
+   * Needs a CUDA libtorch (pinning is CUDA's).
+   */
+  pinMemory(): Tensor {
+    return new Tensor(native.pinMemory(this.h));
+  }
+
+  isPinned(): boolean {
+    return native.isPinned(this.h);
+  }
+
+  /**
+   * Converts dtype and/or moves to a device. nonBlocking: the copy may return before it has finished
+   * (host-to-GPU from pinned memory overlaps with the host; GPU-to-host frees the host meanwhile). Reads
+   * of the data (dataSync, item, ...) and CPU operators on the result wait for it by themselves.
+   */
   to(target: DType | Device | { dtype?: DType; device?: Device }, nonBlocking = false): Tensor {
     let dtype: DType | undefined;
     let device: Device | undefined;

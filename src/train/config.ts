@@ -114,6 +114,9 @@ export const RunConfigSchema = z.strictObject({
   workers: z.number().int().min(0).default(1).describe('loader worker threads decoding clips (0: in the main thread); results do not depend on it'),
   checkpointEvery: z.number().int().min(0).default(0).describe('also save latest.safetensors every this many batches inside an epoch (0: only at the end of each epoch); a crash loses at most this much work'),
   maxNonFinite: posInt().default(5).describe('a step whose loss or gradient is not finite is skipped (no update); after this many skipped in a row the run stops'),
+  amp: z.enum(['none', 'bf16']).default('none').describe("mixed precision: 'bf16' runs the forward pass under autocast in bfloat16 (float32 master weights, loss in float32; CPU and CUDA), 'none' all float32; --amp"),
+  cudnnBenchmark: z.boolean().default(false).describe("cuDNN's autotuner (torch.backends.cudnn.benchmark): faster convolutions on a GPU once each input shape was timed; --cudnn-benchmark"),
+  deterministic: z.boolean().default(false).describe('deterministic algorithms only (torch.use_deterministic_algorithms, cuDNN deterministic, fixed cuBLAS workspace): reproducible GPU runs, slower; --deterministic'),
   threads: posInt().default(1).describe("libtorch's intra-op threads (1 measured fastest for the tiny preset on the shared 2-core machine: bench/RESULTS.md, train)"),
 });
 

@@ -36,6 +36,7 @@ import type { Validator } from './validation.js';
 import { recoverRunFolder } from './run-recovery.js';
 import { NonFiniteGuard, gradNorm, isPoisoned } from './non-finite.js';
 import { crashPoint, testStepDelay, withWritePoint } from '../util/crash-points.js';
+import { applyBackendOptions, forwardIn } from './precision.js';
 
 export interface TrainOptions {
   config: RunConfig;
@@ -165,6 +166,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const device = o.device ?? 'cpu';
   const emit = o.onEvent ?? (() => undefined);
   torch.setNumThreads(c.threads);
+  applyBackendOptions(c);
 
   const trainSamples = samplesOfSplit(ds, c.data.trainSplit);
   if (trainSamples.length === 0) throw new UserError(`${ds.root}: split '${c.data.trainSplit}' has no annotated keyframes`);
@@ -249,10 +251,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         let tookPart = false; // the step had boxes to learn from
         const value = torch.tidy(() => {
           if (b.clips.length === 0) return Number.NaN; // every clip of the batch skipped (data.onBadClip)
-          const t = stepTargets(c, b.clips, epoch, batch, device);
+          const dev = det.device; // batches follow the model (the loader itself stays on the CPU)
+          const t = stepTargets(c, b.clips, epoch, batch, dev);
           if (t.rois.shape[0] === 0) return Number.NaN; // every box cropped out of view
-          const x = clipsToTensor(b, device); // [N, 3, T, H, W]
-          const logits = det.forward(x, t.rois); // [K, numClasses]
+          const x = clipsToTensor(b, dev); // [N, 3, T, H, W]
+          const logits = forwardIn(c.amp, dev, () => det.forward(x, t.rois)); // [K, numClasses] float32
           const li = lossInputs(logits, t); // [M, numClasses - 1]
           if (li.logits.shape[0] === 0) return Number.NaN; // no box takes part ('ignore' and no positives)
           const z = det.lossLogits(li.logits); // the reference's logit BatchNorm (identity when logitNorm is 'none')
@@ -271,6 +274,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         // the epoch's last batches step even when fewer than `accumulate`: an epoch ends on a step, so that
         // its checkpoint holds no half-summed gradients
         if (pending === c.accumulate || batch === batches) {
+          // the norm is read back to catch a non-finite step (one host read per step; on a GPU this waits for it)
           const norm = !groupFinite ? Number.NaN : c.gradClip !== null ? clipGradNorm_(params, c.gradClip) : gradNorm(params);
           if (Number.isFinite(norm)) {
             optimizer.step();

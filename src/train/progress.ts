@@ -122,6 +122,8 @@ export interface ReporterOptions {
   logEvery?: number;
   /** Text per validation (the reference's report form). */
   formatReport?: (r: FrameMapReport) => string;
+  /** Appended to each step's line (the GPU's utilisation and memory: src/train/gpu-line.ts). */
+  stepInfo?: () => string | undefined;
 }
 
 /** Shows TrainEvents: a redrawn bar on a terminal, plain lines elsewhere. */
@@ -141,15 +143,17 @@ export class TrainReporter {
     switch (e.kind) {
       case 'step': {
         const last = e.batch === e.batches;
+        const info = this.o.stepInfo?.();
+        const line = info ? `${formatStep(e)} | ${info}` : formatStep(e);
         if (this.tty) {
           const now = performance.now();
           if (!last && now - this.lastDraw < 100) return;
           this.lastDraw = now;
           const width = 20;
           const filled = Math.round((width * e.batch) / e.batches);
-          this.stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${formatStep(e)}${last ? '\n' : ''}`);
+          this.stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line}${last ? '\n' : ''}`);
         } else if (last || e.batch === 1 || e.batch % this.logEvery === 0) {
-          this.stream.write(`${formatStep(e)}\n`);
+          this.stream.write(`${line}\n`);
         }
         return;
       }

@@ -18,6 +18,7 @@ import { checkNewRunDir, readRunConfig, writeRunConfig, LATEST_FILE, METRICS_FIL
 import { MetricsWriter, TrainReporter } from '../../train/progress.js';
 import { defaultValidator } from '../../train/validation.js';
 import { StopRequest, exitCodeOf } from '../../train/signals.js';
+import { parseDeviceFlag, requireDevice } from '../device-flag.js';
 
 export interface TrainCommandFlags {
   config?: string;
@@ -32,6 +33,10 @@ export interface TrainCommandFlags {
   workers?: number;
   threads?: number;
   logEvery: number;
+  device: string;
+  amp?: string;
+  cudnnBenchmark?: boolean;
+  deterministic?: boolean;
 }
 
 /** Every clip of every sample has its frames (a missing one is a UserError now, not hours into the run). */
@@ -52,6 +57,9 @@ function overridesOf(flags: TrainCommandFlags): string[] {
   const sets = [...flags.set];
   if (flags.workers !== undefined) sets.push(`workers=${flags.workers}`);
   if (flags.threads !== undefined) sets.push(`threads=${flags.threads}`);
+  if (flags.amp !== undefined) sets.push(`amp=${flags.amp}`);
+  if (flags.cudnnBenchmark) sets.push('cudnnBenchmark=true');
+  if (flags.deterministic) sets.push('deterministic=true');
   return sets;
 }
 
@@ -60,9 +68,10 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
   let config: RunConfig;
   let outDir: string;
   let modelFromPreset = false;
+  const device = parseDeviceFlag(flags.device);
   if (flags.resume !== undefined) {
     if (flags.config !== undefined || flags.set.length > 0 || flags.batchSize !== undefined || flags.out !== undefined || !flags.scaleLr) {
-      throw new UserError('--resume: takes the run\'s saved config; only --data, --epochs, --workers and --threads may change');
+      throw new UserError('--resume: takes the run\'s saved config; only --data, --epochs, --workers, --threads, --device, --amp, --cudnn-benchmark and --deterministic may change');
     }
     outDir = flags.resume;
     const saved = readRunConfig(outDir);
@@ -80,6 +89,7 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
     checkNewRunDir(outDir);
   }
   if (flags.loadFrom !== undefined && !existsSync(flags.loadFrom)) throw new UserError(`--load-from ${flags.loadFrom}: no such file`);
+  await requireDevice(device);
 
   const ds: Dataset = await loadDataset(config.data.dir, { actionAttribute: config.data.actionAttribute });
   if (modelFromPreset && config.model.head.numClasses !== ds.classes.length && ds.classes.length >= 2) {
@@ -96,11 +106,13 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
   await checkFrames(testSamples, config);
 
   const validator = await defaultValidator();
-  const reporter = new TrainReporter({ logEvery: flags.logEvery, formatReport: (r) => formatTextReport(r, { perVideo: true }) });
+  const { GpuProgressInfo } = await import('../../train/gpu-line.js');
+  const gpuInfo = new GpuProgressInfo(device);
+  const reporter = new TrainReporter({ logEvery: flags.logEvery, formatReport: (r) => formatTextReport(r, { perVideo: true }), stepInfo: () => gpuInfo.text() });
   const metrics = new MetricsWriter(join(outDir, METRICS_FILE));
   let ready = false;
   err.write(`${describeLR(config)}\n`);
-  err.write(`train: ${trainSamples.length} keyframes in '${config.data.trainSplit}', validation: ${testSamples.length} in '${config.data.testSplit}'; ${config.threads} threads, ${config.workers} loader workers\n`);
+  err.write(`train: ${trainSamples.length} keyframes in '${config.data.trainSplit}', validation: ${testSamples.length} in '${config.data.testSplit}'; ${config.threads} threads, ${config.workers} loader workers; device ${device}${config.amp === 'none' ? '' : `, amp ${config.amp}`}\n`);
   if (!validator) err.write('validation: not in this build (src/train/evaluate.ts is missing): no validation, no best.safetensors\n');
   // Ctrl-C / SIGTERM: save where the run stands and say how to go on (a second one quits at once)
   const stop = new StopRequest((line) => err.write(`\n${line}\n`)).install();
@@ -111,6 +123,7 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
     resume: flags.resume !== undefined,
     loadFrom: flags.loadFrom,
     validator,
+    device,
     onReady: (state) => {
       if (flags.resume === undefined) {
         makeDirs(outDir);

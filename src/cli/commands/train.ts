@@ -1,6 +1,7 @@
 /**
  * `stad train --config <preset|file> [--data <dir>] [--out <runs/name>] [--set k=v]... [--resume <dir>]
- * [--load-from <ckpt>] [--epochs N] [--batch-size N] [--no-scale-lr]`: trains a detector with
+ * [--load-from <ckpt>] [--epochs N] [--batch-size N] [--no-scale-lr] [--device cuda[:N]] [--amp bf16]
+ * [--cudnn-benchmark] [--deterministic]`: trains a detector with
  * validation each epoch (src/train). Everything a user can get wrong (the config, the dataset, the run
  * folder, the checkpoint) is checked before the run folder is created.
  */
@@ -26,6 +27,11 @@ function nonNegativeInt(flag: string) {
   };
 }
 
+function ampMode(v: string): string {
+  if (v !== 'none' && v !== 'bf16') throw new UserError(`--amp: expected bf16 or none, got "${v}"`);
+  return v;
+}
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -42,6 +48,10 @@ export function registerTrain(program: Command): void {
     .option('--workers <n>', 'override workers (loader threads)', nonNegativeInt('--workers'))
     .option('--threads <n>', "override threads (libtorch's intra-op threads)", positiveInt('--threads'))
     .option('--log-every <n>', 'off a terminal: one progress line every n steps', positiveInt('--log-every'), 20)
+    .option('--device <device>', 'cpu, cuda or cuda:N (the loader stays on the CPU)', 'cpu')
+    .option('--amp <mode>', "override amp: 'bf16' (forward pass in bfloat16 under autocast, float32 weights and loss) or 'none'", ampMode)
+    .option('--cudnn-benchmark', "set cudnnBenchmark (cuDNN's autotuner)")
+    .option('--deterministic', 'set deterministic (deterministic algorithms only)')
     .action(async (flags: TrainFlags) => {
       const { runTrainCommand } = await import('./train-run.js');
       await runTrainCommand(flags);
