@@ -25,6 +25,7 @@ import { DemoClock, REFERENCE_RATES, type DemoStep } from './eta.js';
 import { DemoProgress, testStepId, trainStepId } from './progress.js';
 import { DEMO_RECIPES, type DemoRecipe } from './recipes.js';
 import { formatSideBySide } from './side-by-side.js';
+import { moveStaleRuns } from './stale.js';
 import type { DemoSize } from './sizes.js';
 
 export interface DemoOptions {
@@ -147,14 +148,19 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   out.write(`\nThe dataset (${resolve(dataDir)}), as stad stats shows it:\n\n${formatStatsTable(stats)}\n`);
 
   // 3. training and testing, 4. the comparison
-  for (const r of recipes) writeRecipe(r);
+  const compareDir = join(outDir, 'compare');
+  for (const r of recipes) {
+    writeRecipe(r);
+    const moved = moveStaleRuns(compareDir, r.recipe.name, r.config, seeds, join(outDir, 'stale'));
+    if (moved) progress.note(`recipe ${r.recipe.name} changed since its runs were trained: moved them to ${moved}`);
+  }
   out.write(`Recipes (in ${join(outDir, 'recipes')}; the first is the baseline):\n${recipes.map((r) => `  ${r.recipe.name.padEnd(10)} ${r.recipe.about}`).join('\n')}\n\n`);
   const { runComparison } = await import('../compare/compare.js');
   const cmp = await runComparison({
     recipes: recipes.map((r) => r.file),
     seeds: size.seeds,
     data: dataDir,
-    out: join(outDir, 'compare'),
+    out: compareDir,
     checkpoint: 'last',
     resamples: 1000,
     bootstrapSeed: 0,

@@ -14,6 +14,7 @@ export const testStepId = (r: { recipe: string; seed: number }): string => `test
 export class DemoProgress implements CompareObserver {
   private readonly tty: boolean;
   private lastDraw = 0;
+  private lastLog = 0;
   private stepStart = 0;
 
   constructor(
@@ -38,16 +39,16 @@ export class DemoProgress implements CompareObserver {
     this.stream.write(`${this.tty ? '\r\x1b[2K' : ''}${message}\n`);
   }
 
-  /** A progress line: redrawn on a terminal, written when `force` elsewhere. */
-  private draw(text: string, force: boolean): void {
-    const line = `${this.prefix()} ${text}`;
+  /** A progress line: redrawn on a terminal (at most every 100 ms unless `log`), written when `log` elsewhere. */
+  private draw(text: string, log: boolean): void {
     const now = performance.now();
     if (this.tty) {
-      if (!force && now - this.lastDraw < 100) return;
+      if (!log && now - this.lastDraw < 100) return;
       this.lastDraw = now;
-      this.stream.write(`\r\x1b[2K${line}`);
-    } else if (force) {
-      this.stream.write(`${line}\n`);
+      this.stream.write(`\r\x1b[2K${this.prefix()} ${text}`);
+    } else if (log) {
+      this.lastLog = now;
+      this.stream.write(`${this.prefix()} ${text}\n`);
     }
   }
 
@@ -67,10 +68,7 @@ export class DemoProgress implements CompareObserver {
   unitProgress(label: string, e: ProgressEvent, everyMs = 5000): void {
     const elapsed = (performance.now() - this.stepStart) / 1000;
     this.clock.update(e.done > 0 ? (elapsed * (e.total - e.done)) / e.done : null, e.total > 0 ? e.done / e.total : 0);
-    const now = performance.now();
-    const force = this.tty || e.done === e.total || now - this.lastDraw >= everyMs;
-    if (!this.tty && force) this.lastDraw = now;
-    this.draw(`${label} ${e.done}/${e.total}`, force);
+    this.draw(`${label} ${e.done}/${e.total}`, e.done === e.total || performance.now() - this.lastLog >= everyMs);
   }
 
   private label(r: { recipe: string; seed: number }): string {
@@ -89,10 +87,10 @@ export class DemoProgress implements CompareObserver {
   trainEvent(e: TrainEvent): void {
     if (e.kind === 'step') {
       this.clock.update(e.runEtaSec, (e.epoch * e.batches + e.batch) / (e.epochs * e.batches));
-      const force = this.tty || e.batch === 1 || e.batch === e.batches || e.batch % this.logEvery === 0;
-      this.draw(`epoch ${e.epoch + 1}/${e.epochs} ${e.batch}/${e.batches} loss ${Number.isFinite(e.loss) ? e.loss.toFixed(4) : String(e.loss)} ${e.clipsPerSec.toFixed(1)} clips/s`, force);
+      const log = e.batch === 1 || e.batch === e.batches || e.batch % this.logEvery === 0;
+      this.draw(`epoch ${e.epoch + 1}/${e.epochs} ${e.batch}/${e.batches} loss ${Number.isFinite(e.loss) ? e.loss.toFixed(4) : String(e.loss)} ${e.clipsPerSec.toFixed(1)} clips/s`, log);
     } else if (e.kind === 'val-progress') {
-      this.draw(`validation after epoch ${e.epoch} ${e.done}/${e.total}`, this.tty || e.done === e.total);
+      this.draw(`validation after epoch ${e.epoch} ${e.done}/${e.total}`, e.done === e.total);
     } else if (e.kind === 'val') {
       this.note(`  validation after epoch ${e.epoch}: all_mAP@0.5IOU ${e.report.allMAP === null ? 'nan' : e.report.allMAP.toFixed(4)} (${formatDuration(e.seconds)})`);
     }

@@ -1,8 +1,9 @@
 /**
  * `stad demo` end to end at the tests' size (STAD_DEMO_SIZE=tiny: a 64x48 dataset at 2 % of the
  * reference counts, the tests' tiny model, one epoch): the dataset's statistics, the comparison in
- * the reference's form with all_mAP for every recipe, the report, and a second run that reuses the
- * dataset and every run (trains and tests nothing). Then the errors a user can cause.
+ * the reference's form with all_mAP for every recipe, the report, a second run that reuses the
+ * dataset and every run (trains and tests nothing), and a third after one recipe changed (only it
+ * trains again). Then the errors a user can cause.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -81,6 +82,16 @@ test('stad demo: dataset, statistics, every recipe trained and tested side by si
   const figures = (s: string): string => s.slice(s.indexOf('Test videos'), s.indexOf('Report: '));
   assert.equal(figures(again.stdout), figures(r.stdout));
   assert.ok(existsSync(report));
+
+  // a recipe that changed since its runs were trained: they move aside, and only it trains again
+  const config = join(out, 'compare', 'best', 'seed-0', 'config.json');
+  writeFileSync(config, JSON.stringify({ ...(JSON.parse(readFileSync(config, 'utf8')) as object), epochs: 2 }));
+  const third = runCli(['demo'], { cwd, env });
+  assert.equal(third.code, 0, third.stderr);
+  assert.match(third.stderr, /recipe best changed since its runs were trained: moved them to .*stale\/best-/);
+  assert.match(third.stderr, /1 to train, 0 to test only, 2 reused/);
+  assert.match(third.stderr, /\] training best\n/);
+  assert.doesNotMatch(third.stderr, /\] training bce\n/);
 });
 
 function assertUserError(r: { code: number; stderr: string }, re: RegExp): void {
