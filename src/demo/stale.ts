@@ -6,14 +6,9 @@
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { resultKey } from '../compare/runs.js';
 import { isRunDir, readRunConfig } from '../train/checkpoint.js';
 import type { RunConfig } from '../train/config.js';
-
-/** The config without what results do not depend on (threads, loader workers), as compare compares them. */
-function resultKey(c: RunConfig): string {
-  const { workers: _w, threads: _t, ...rest } = c;
-  return JSON.stringify(rest);
-}
 
 /** Moves `<compareDir>/<recipe>` aside when one of its seeds' runs holds another configuration; returns where it went. */
 export function moveStaleRuns(compareDir: string, recipe: string, config: RunConfig, seeds: readonly number[], staleDir: string): string | null {
