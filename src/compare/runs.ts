@@ -44,7 +44,7 @@ export function testDirOf(spec: RunSpec, which: CheckpointChoice): string {
 }
 
 /** The config a run's results do not depend on (threads and loader workers) left out, for comparing. */
-function resultKey(c: RunConfig): string {
+export function resultKey(c: RunConfig): string {
   const { workers: _w, threads: _t, ...rest } = c;
   return JSON.stringify(rest);
 }

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
+import { registerSelfcheck } from './selfcheck.js';
 import { registerSynth } from './synth.js';
 import { registerStats } from './stats.js';
 import { registerConvert } from './convert.js';
@@ -19,6 +20,7 @@ import { registerProposals } from './proposals.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
+  registerSelfcheck(program);
   registerSynth(program);
   registerStats(program);
   registerConvert(program);
