@@ -17,11 +17,6 @@ export interface DemoRecipe {
 export const DEMO_RECIPES: readonly DemoRecipe[] = [
   { name: 'bce', config: 'synth_tiny_bce', sets: [], about: 'the baseline: binary cross-entropy' },
   { name: 'focal_bn', config: 'synth_tiny_focal_bn', sets: [], about: 'the reference recipe: focal BCE + BatchNorm on the logits' },
-  // A stand-in until the tuned CPU preset lands (issue #14): then one line, e.g. { name: 'best', config: 'synth_tiny_best', sets: [] }.
-  {
-    name: 'best',
-    config: 'synth_tiny_focal_bn',
-    sets: ['loss.classWeights=effective_number'],
-    about: 'the best recipe so far (a stand-in: focal BCE + BatchNorm with effective-number class weights)',
-  },
+  // the best of the candidates measured so far on the scale-1 dataset (docs/RESULTS.md: one seed each, for now)
+  { name: 'best', config: 'synth_tiny_bce_rfs', sets: [], about: 'the best recipe measured so far: BCE with repeat factor sampling for rare classes' },
 ];
