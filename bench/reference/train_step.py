@@ -12,13 +12,15 @@ Inputs, boxes and targets are seeded; the timed steps follow `--warmup` untimed 
 
 `--serve` is how bench/model interleaves this with stad's step in one run: the model is built once, a
 JSON line {"ready": true, "parameters": ...} goes to stdout, then every line "step" read from stdin runs
-one step and answers {"step_s": wall seconds, "cpu_s": process CPU seconds, "sys_s": the system part of them, "loss": ...}; end of input
+one step and answers {"step_s": wall seconds, "cpu_s": process CPU seconds, "sys_s": the system part of them, "minflt": minor
+page faults during the step, "loss": ...}; end of input
 (or "quit") exits. `--rois` takes the boxes as JSON [[batchIndex, x1, y1, x2, y2], ...] so that both
 sides classify the same boxes.
 """
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 
@@ -132,9 +134,10 @@ def serve(step, parameters):
         if cmd != "step":
             print(json.dumps({"error": f"unknown command {cmd!r}"}), flush=True)
             continue
-        t0, c0, s0 = time.perf_counter(), time.process_time(), os.times().system
+        t0, c0, s0, f0 = time.perf_counter(), time.process_time(), os.times().system, resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         loss = step()
-        print(json.dumps({"step_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "sys_s": os.times().system - s0, "loss": loss}), flush=True)
+        minflt = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+        print(json.dumps({"step_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "sys_s": os.times().system - s0, "minflt": minflt, "loss": loss}), flush=True)
 
 
 if __name__ == "__main__":
