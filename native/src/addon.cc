@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "args.h"
+#include "malloc_tuning.h"
 #include "table.h"
 
 namespace stad {
@@ -58,6 +59,7 @@ STAD_OP(buildInfo) {
   o.Set("mkldnn", at::hasMKLDNN());
   o.Set("numThreads", at::get_num_threads());
   o.Set("parallelInfo", at::get_parallel_info());
+  o.Set("malloc", mallocTuning());
   return o;
 }
 
@@ -80,6 +82,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // conv3d forward+backward ran at 173 GFLOP/s with 1 thread and 278 with 2: default to the cores.
   unsigned cores = std::thread::hardware_concurrency();
   if (cores > 0) at::set_num_threads(static_cast<int>(cores));
+  tuneMalloc();
   STAD_EXPORT(exports, free);
   exports.Set("freeMany", Napi::Function::New(env, freeMany, "freeMany"));
   STAD_EXPORT(exports, isLive);
