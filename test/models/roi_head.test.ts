@@ -100,7 +100,8 @@ test("logitNorm 'bn' normalises each class's logits over the boxes in training (
       const logits = det.forward(torch.randn([2, 3, 16, 48, 48]), rois);
       assert.ok(logits.mean(0).abs().max().item() < 1e-4);
       const v = logits.var(0, { unbiased: false }).toArray();
-      assert.ok(v.every((x) => x > 0.99 && x <= 1), `per-class variance ${v.join(', ')}`);
+      // <= 1 up to float32 rounding (a variance of 1.0000001 occurs, depending on the summation order)
+      assert.ok(v.every((x) => x > 0.99 && x <= 1 + 1e-5), `per-class variance ${v.join(', ')}`);
     });
   } finally {
     det.dispose();
