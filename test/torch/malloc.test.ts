@@ -21,7 +21,7 @@ test('the binding reports what it did to malloc', () => {
   else assert.equal(m, 'tuned: no mmap, no trim');
 });
 
-test('a 64 MiB tensor freed and allocated again costs no new pages', { skip }, () => {
+test('a 64 MiB tensor freed and allocated again costs no new pages once the heap has settled', { skip }, () => {
   const numel = 16 * 1024 * 1024; // 64 MiB of float32: above glibc's largest default mmap threshold (32 MiB)
   const pages = (numel * 4) / 4096;
   const round = (): number => {
@@ -31,10 +31,16 @@ test('a 64 MiB tensor freed and allocated again costs no new pages', { skip }, (
     });
     return process.resourceUsage().minorPageFault - before;
   };
-  round(); // the first allocation grows the heap: those faults are expected
-  const again = round() + round();
-  // Untuned, each round would fault in every page again (2 * pages); allow a margin for the rest of the process.
-  assert.ok(again < pages / 4, `${again} minor faults for two rounds of reuse (${pages} pages per tensor)`);
+  // The first rounds grow the heap. glibc 2.36's posix_memalign (libtorch aligns to 64 bytes) asks for a
+  // little more than the block it gets and frees the small remainder behind it into the thread cache,
+  // which holds 7 chunks per size and does not merge them: until that cache is full, the freed block
+  // is a few bytes too small for the next request (the same happens to PyTorch in Python, and to the
+  // training steps in bench/RESULTS.md, which settle after 2-3 steps).
+  for (let i = 0; i < 12; i++) round();
+  let again = 0;
+  for (let i = 0; i < 4; i++) again += round();
+  // Untuned, every round would fault in every page again (4 * pages): glibc maps a block this large afresh.
+  assert.ok(again < pages / 4, `${again} minor faults for four rounds of reuse (${pages} pages per tensor)`);
 });
 
 test('malloc settings from the environment win over the binding', { skip: glibc ? false : 'not glibc' }, () => {
