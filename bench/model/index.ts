@@ -31,9 +31,9 @@ import { createInterface, type Interface } from 'node:readline';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../../src/torch/index.js';
-import { SGD } from '../../src/nn/index.js';
-import { buildDetector, modelPreset, type ActionDetector, type ModelConfig, type ModelPresetName } from '../../src/models/index.js';
+import { modelPreset, type ModelConfig, type ModelPresetName } from '../../src/models/index.js';
 import { median, pairedRatios, sideOrder, type Spread, type StepTime } from './pairs.js';
+import { StadSide, makeRois } from './stad-side.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..', '..');
@@ -101,26 +101,6 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** Deterministic boxes, the same for both sides: [batchIndex, x1, y1, x2, y2] in input pixels. */
-function makeRois(batch: number, perClip: number, size: number): number[][] {
-  let a = 12345;
-  const rand = () => {
-    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
-    return a / 4294967296;
-  };
-  const rois: number[][] = [];
-  for (let b = 0; b < batch; b++) {
-    for (let k = 0; k < perClip; k++) {
-      const x1 = rand() * size * 0.5;
-      const y1 = rand() * size * 0.5;
-      const w = (rand() * 0.4 + 0.1) * size;
-      const h = (rand() * 0.4 + 0.1) * size;
-      rois.push([b, x1, y1, x1 + w, y1 + h].map((v) => Math.round(v * 100) / 100));
-    }
-  }
-  return rois;
-}
-
 /** The PyTorch side: train_step.py --serve, one step per request. */
 class TorchSide {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -171,51 +151,6 @@ class TorchSide {
 
   close(): void {
     this.child.stdin.end('quit\n');
-  }
-}
-
-/** The stad side: the detector, SGD, and fixed inputs, kept for the whole measurement. */
-class StadSide {
-  private readonly det: ActionDetector;
-  private readonly opt: SGD;
-  private readonly clips: torch.Tensor;
-  private readonly rois: torch.Tensor;
-  private readonly targets: torch.Tensor;
-  readonly parameters: number;
-
-  constructor(config: ModelConfig, batch: number, rois: number[][]) {
-    torch.manualSeed(0);
-    this.det = buildDetector(config).train();
-    this.parameters = this.det.numParameters();
-    this.opt = new SGD(this.det.parameters(), { lr: 0.1, momentum: 0.9, weightDecay: 1e-5 });
-    const { frames, size } = config.input;
-    this.clips = torch.keep(torch.randn([batch, 3, frames, size, size]));
-    this.rois = torch.keep(torch.tensor(new Float32Array(rois.flat()), { shape: [rois.length, 5] }));
-    this.targets = torch.keep(torch.tidy(() => torch.rand([rois.length, config.head.numClasses - 1]).lt(0.2).float()));
-  }
-
-  step(): StepTime & { loss: number } {
-    const t0 = process.hrtime.bigint();
-    const r0 = process.resourceUsage();
-    this.opt.zeroGrad();
-    const loss = torch.tidy(() => {
-      const logits = this.det.forward(this.clips, this.rois);
-      const l = torch.binaryCrossEntropyWithLogits(logits.slice(1, 1), this.targets);
-      l.backward();
-      return l.item();
-    });
-    this.opt.step();
-    const r = process.resourceUsage();
-    const user = (r.userCPUTime - r0.userCPUTime) / 1e6;
-    const sys = (r.systemCPUTime - r0.systemCPUTime) / 1e6;
-    return { wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: user + sys, sys, faults: r.minorPageFault - r0.minorPageFault, loss };
-  }
-
-  dispose(): void {
-    this.opt.zeroGrad();
-    this.opt.dispose();
-    torch.dispose([this.clips, this.rois, this.targets]);
-    this.det.dispose();
   }
 }
 

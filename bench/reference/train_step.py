@@ -92,13 +92,19 @@ def main():
 
     times = []
     for i in range(args.warmup + args.steps):
-        t0 = time.perf_counter()
+        t0, c0, s0, f0 = time.perf_counter(), time.process_time(), os.times().system, resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         loss = step()
         dt = time.perf_counter() - t0
+        cpu, system, minflt = time.process_time() - c0, os.times().system - s0, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
         timed = i >= args.warmup
         if timed:
             times.append(dt)
-        print(f"step {i + 1}/{args.warmup + args.steps}{'' if timed else ' (warm-up)'}: {dt:.2f} s, loss {loss:.4f}", file=sys.stderr, flush=True)
+        print(
+            f"step {i + 1}/{args.warmup + args.steps}{'' if timed else ' (warm-up)'}: {dt:.2f} s, {cpu:.2f} s CPU ({system:.2f} system), "
+            f"{minflt} minor faults, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB, loss {loss:.4f}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     mean = sum(times) / len(times)
     print(
