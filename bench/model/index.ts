@@ -6,15 +6,15 @@
  * 32x224x224, 2 RoIs per clip; 3 warm-up and 6 timed rounds) and of the small CPU preset
  * slowfast_r18_tiny (batch 2 at its own input, 16x112x112; 5 warm-up and 24 timed rounds), in stad
  * and in PyTorch (bench/reference/train_step.py --serve, run with Debian's /usr/bin/python3: the same
- * libtorch), with the same thread count and the same boxes. About 4 minutes on a quiet 2-core machine.
+ * libtorch), with the same thread count and the same boxes.
  *
  * The machine is shared and noisy, so the two sides run in the same run as rounds of one stad step and
  * one PyTorch step, in ABBA order (stad-torch, torch-stad, torch-stad, stad-torch, ...), after
- * warm-up rounds (PyTorch's allocator settles only after 3-4 R50 steps: see bench/RESULTS.md). Each
- * round gives a ratio of its two steps; reported are the median of these per-round ratios with their
- * interquartile range and extremes, for wall-clock time and for process CPU time, and the median
- * minor page faults per step of each side (a count that does not depend on the load). `--quick`
- * runs the tiny preset only.
+ * warm-up rounds (the first 2-3 R50 steps of a process fault in the memory its heap grows to; see
+ * bench/RESULTS.md). Each round gives a ratio of its two steps; reported are the median of these
+ * per-round ratios with their interquartile range and extremes, for wall-clock time and for process
+ * CPU time, and the median minor page faults per step of each side (a count that does not depend on
+ * the load). About 3 minutes on a quiet 2-core machine. `--quick` runs the tiny preset only.
  *
  * `--reference-flag` passes a flag on to train_step.py (diagnostics: --relu-out-of-place,
  * --channels-last); `--reference-env NAME=VALUE` sets an environment variable for the Python side
