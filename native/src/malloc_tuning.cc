@@ -4,19 +4,17 @@
 // again on free, and (b) gives the top of the heap back to the kernel (trim) as soon as more than
 // twice that threshold is free there. A training step allocates and frees the same activation
 // buffers (tens of MB each) every step, so both rules make the kernel hand out and zero the same
-// memory again and again: one minor page fault per 4 KiB. stad frees intermediates as soon as they
-// are consumed (src/models), which keeps its peak lower than PyTorch's but leaves the top of the heap
-// free more often: measured on the SlowFast R50 step at 224 px, stad kept taking 200k-550k faults
-// per step (0.8-2 GB zeroed again) after the first, where PyTorch's allocation order happened to
-// settle to ~0 after four steps. With trimming off and no mmap, freed blocks stay in the heap and
-// the next step reuses them: after the first 2-3 steps the R50 step took ~0-1,400 faults, its CPU
-// time fell to PyTorch's with the same settings, and stad's step ran 1.3-1.6x as fast as PyTorch's
-// with glibc's defaults on this VM, where a fault costs ~12 us. The cost is memory: what is freed stays
+// memory again and again: one minor page fault per 4 KiB. Measured on the SlowFast R50 step at
+// 224 px, stad took 33k-550k faults per step after the first two, PyTorch 0-620k (which side took
+// more changed from run to run), at ~12 us each on the development VM. With no mmap and no trim,
+// freed blocks stay in the heap and the next step reuses them: after its first 2-3 steps stad's
+// R50 step takes ~0-300 faults, runs 1.3-1.8x as fast as PyTorch with glibc's defaults, and uses
+// within 3% of PyTorch's CPU time when PyTorch gets the same settings. The cost is memory: what is freed stays
 // with the process for the next step, and the heap grows for the first steps before it settles,
 // because glibc 2.36's posix_memalign (libtorch aligns to 64 bytes) leaves a small remainder behind
-// each block in the thread cache, which does not merge it (R50 peak RSS 3.9 -> 4.3 GB; PyTorch with
-// glibc's defaults peaks at 4.7 GB). Any MALLOC_* variable or glibc.malloc tunable in the environment
-// turns this off (the user's settings apply instead).
+// each block in the thread cache, which does not merge it (R50 peak RSS 3.97 -> 4.18 GB). Any
+// MALLOC_* variable or glibc.malloc tunable in the environment turns this off (the user's settings
+// apply instead).
 #include "malloc_tuning.h"
 
 #include <cstdlib>
