@@ -21,7 +21,7 @@ test('the binding reports what it did to malloc', () => {
   else assert.equal(m, 'tuned: no mmap, no trim');
 });
 
-test('a 64 MiB tensor freed and allocated again costs no new pages once the heap has settled', { skip }, () => {
+test('a 64 MiB tensor freed and allocated again reuses the same memory in most rounds', { skip }, () => {
   const numel = 16 * 1024 * 1024; // 64 MiB of float32: above glibc's largest default mmap threshold (32 MiB)
   const pages = (numel * 4) / 4096;
   const round = (): number => {
@@ -31,16 +31,18 @@ test('a 64 MiB tensor freed and allocated again costs no new pages once the heap
     });
     return process.resourceUsage().minorPageFault - before;
   };
-  // The first rounds grow the heap. glibc 2.36's posix_memalign (libtorch aligns to 64 bytes) asks for a
-  // little more than the block it gets and frees the small remainder behind it into the thread cache,
-  // which holds 7 chunks per size and does not merge them: until that cache is full, the freed block
-  // is a few bytes too small for the next request (the same happens to PyTorch in Python, and to the
-  // training steps in bench/RESULTS.md, which settle after 2-3 steps).
-  for (let i = 0; i < 12; i++) round();
-  let again = 0;
-  for (let i = 0; i < 4; i++) again += round();
-  // Untuned, every round would fault in every page again (4 * pages): glibc maps a block this large afresh.
-  assert.ok(again < pages / 4, `${again} minor faults for four rounds of reuse (${pages} pages per tensor)`);
+  // Untuned, glibc maps a block this large afresh and unmaps it on free: every round faults in every
+  // page. Tuned, the block returns to the heap and the next round reuses it, except in the rounds where
+  // the heap still grows: glibc 2.36's posix_memalign (libtorch aligns to 64 bytes) leaves a small
+  // remainder behind each block in the thread cache, which does not merge it, so until that cache is
+  // full a freed block is a few bytes too small for the next request. Which rounds grow depends on
+  // every small allocation in between (the binding's handle table growing, V8, Node): in runs of this
+  // loop they were rounds 0-7 in one process and rounds 0 and 8-10 in another, 1 to 8 of 24 in all, so
+  // the test counts growing rounds instead of expecting quiet ones at fixed positions.
+  const rounds = 20;
+  const faults = Array.from({ length: rounds }, round);
+  const grew = faults.filter((f) => f > pages / 2).length;
+  assert.ok(grew <= rounds / 2, `${grew} of ${rounds} rounds took a new block (${pages} pages each): ${faults.join(', ')}`);
 });
 
 test('malloc settings from the environment win over the binding', { skip: glibc ? false : 'not glibc' }, () => {
