@@ -3,7 +3,7 @@
  * loads libtorch through the binding and trains a tiny motion classifier end to end.
  */
 import type { Command } from 'commander';
-import { UserError } from '../../util/errors.js';
+import { intFlag } from '../flags.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -12,8 +12,7 @@ export function registerDemo(program: Command): void {
     .option('--steps <n>', 'training steps of the self-check', '60')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { steps: string; json?: boolean }) => {
-      const steps = Number(opts.steps);
-      if (!Number.isInteger(steps) || steps < 1) throw new UserError(`--steps: expected a positive integer, got '${opts.steps}'`);
+      const steps = intFlag('--steps', opts.steps, 1);
       const { runSelfcheck } = await import('../../train/selfcheck.js');
       const { ProgressBar } = await import('../../util/progress.js');
       const bar = new ProgressBar('self-check', { logEveryMs: 2000 });

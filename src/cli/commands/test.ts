@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '../../data/defaults.js';
 import { UserError } from '../../util/errors.js';
+import { intFlag, numberFlag } from '../flags.js';
 
 interface TestFlags {
   checkpoint: string;
@@ -20,12 +21,6 @@ interface TestFlags {
   scoreThr: string;
   device: string;
   json?: boolean;
-}
-
-function intFlag(name: string, value: string, min: number): number {
-  const v = Number(value);
-  if (value.trim() === '' || !Number.isInteger(v) || v < min) throw new UserError(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(value)}`);
-  return v;
 }
 
 export function registerTest(program: Command): void {
@@ -43,10 +38,9 @@ export function registerTest(program: Command): void {
     .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
     .option('--json', 'print the report as JSON instead of text')
     .action(async (flags: TestFlags) => {
-      const batchSize = intFlag('batch-size', flags.batchSize, 1);
-      const numWorkers = flags.workers === undefined ? undefined : intFlag('workers', flags.workers, 0);
-      const scoreThreshold = Number(flags.scoreThr);
-      if (flags.scoreThr.trim() === '' || !(scoreThreshold >= 0 && scoreThreshold <= 1)) throw new UserError(`--score-thr: expected a number in [0, 1], got ${JSON.stringify(flags.scoreThr)}`);
+      const batchSize = intFlag('--batch-size', flags.batchSize, 1);
+      const numWorkers = flags.workers === undefined ? undefined : intFlag('--workers', flags.workers, 0);
+      const scoreThreshold = numberFlag('--score-thr', flags.scoreThr, { min: 0, max: 1 });
       if (!/^(cpu|cuda(:\d+)?)$/.test(flags.device)) throw new UserError(`--device: expected cpu, cuda or cuda:N, got ${JSON.stringify(flags.device)}`);
       const device = flags.device as 'cpu' | 'cuda' | `cuda:${number}`;
 
