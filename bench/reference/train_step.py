@@ -12,7 +12,8 @@ Inputs, boxes and targets are seeded; the timed steps follow `--warmup` untimed 
 
 `--serve` is how bench/model interleaves this with stad's step in one run: the model is built once, a
 JSON line {"ready": true, "parameters": ...} goes to stdout, then every line "step" read from stdin runs
-one step and answers {"step_s": wall seconds, "cpu_s": process CPU seconds, "sys_s": the system part of them, "loss": ...}; end of input
+one step and answers {"step_s": wall seconds, "cpu_s": process CPU seconds, "sys_s": the system part of them, "minflt": minor
+page faults during the step, "loss": ...}; end of input
 (or "quit") exits. bench/train sends "load PATH" (batches dumped from stad's loader, see load_batches) and
 then "step I" to train on batch I of them. `--rois` takes the boxes as JSON [[batchIndex, x1, y1, x2, y2], ...] so that both
 sides classify the same boxes.
@@ -20,6 +21,7 @@ sides classify the same boxes.
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 
@@ -111,14 +113,20 @@ def main():
     times = []
     for i in range(args.warmup + args.steps):
         sync()
-        t0 = time.perf_counter()
+        t0, c0, s0, f0 = time.perf_counter(), time.process_time(), os.times().system, resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         loss = step()
         sync()
         dt = time.perf_counter() - t0
+        cpu, system, minflt = time.process_time() - c0, os.times().system - s0, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
         timed = i >= args.warmup
         if timed:
             times.append(dt)
-        print(f"step {i + 1}/{args.warmup + args.steps}{'' if timed else ' (warm-up)'}: {dt:.2f} s, loss {loss:.4f}", file=sys.stderr, flush=True)
+        print(
+            f"step {i + 1}/{args.warmup + args.steps}{'' if timed else ' (warm-up)'}: {dt:.2f} s, {cpu:.2f} s CPU ({system:.2f} system), "
+            f"{minflt} minor faults, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB, loss {loss:.4f}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     mean = sum(times) / len(times)
     print(
@@ -181,9 +189,10 @@ def serve(step, parameters):
             print(json.dumps({"error": f"bad command {line.strip()!r}"}), flush=True)
             continue
         batch = batches[int(arg)] if arg else None
-        t0, c0, s0 = time.perf_counter(), time.process_time(), os.times().system
+        t0, c0, s0, f0 = time.perf_counter(), time.process_time(), os.times().system, resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         loss = step(batch)
-        print(json.dumps({"step_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "sys_s": os.times().system - s0, "loss": loss}), flush=True)
+        minflt = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+        print(json.dumps({"step_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "sys_s": os.times().system - s0, "minflt": minflt, "loss": loss}), flush=True)
 
 
 if __name__ == "__main__":

@@ -223,6 +223,8 @@ export interface NativeBuildInfo {
   mkldnn: boolean;
   numThreads: number;
   parallelInfo: string;
+  /** What the binding did to glibc malloc at load (native/src/malloc_tuning.cc): "tuned: ...", "environment: VAR", "not glibc". */
+  malloc: string;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

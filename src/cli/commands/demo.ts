@@ -4,6 +4,7 @@
  * Running it again reuses the dataset and every finished run. STAD_DEMO_SIZE=tiny shrinks it for tests.
  */
 import type { Command } from 'commander';
+import { intFlag } from '../flags.js';
 import { UserError } from '../../util/errors.js';
 
 interface DemoFlags {
@@ -22,8 +23,7 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'the demo folder (default runs/demo, or runs/demo-full with --full); run again to reuse its finished work')
     .option('--log-every <n>', 'off a terminal: one progress line every n training steps', '20')
     .action(async (flags: DemoFlags) => {
-      const logEvery = Number(flags.logEvery);
-      if (flags.logEvery.trim() === '' || !Number.isInteger(logEvery) || logEvery < 1) throw new UserError(`--log-every: expected an integer >= 1, got ${JSON.stringify(flags.logEvery)}`);
+      const logEvery = intFlag('--log-every', flags.logEvery, 1);
       const { DEMO_SIZES } = await import('../../demo/sizes.js');
       const env = process.env.STAD_DEMO_SIZE;
       if (env !== undefined && env !== 'tiny') throw new UserError(`STAD_DEMO_SIZE: expected 'tiny' or unset, got ${JSON.stringify(env)}`);

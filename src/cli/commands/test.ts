@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '../../data/defaults.js';
 import { UserError } from '../../util/errors.js';
 import { parseDeviceFlag, requireDevice } from '../device-flag.js';
+import { intFlag, numberFlag } from '../flags.js';
 
 interface TestFlags {
   checkpoint: string;
@@ -21,12 +22,6 @@ interface TestFlags {
   scoreThr: string;
   device: string;
   json?: boolean;
-}
-
-function intFlag(name: string, value: string, min: number): number {
-  const v = Number(value);
-  if (value.trim() === '' || !Number.isInteger(v) || v < min) throw new UserError(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(value)}`);
-  return v;
 }
 
 export function registerTest(program: Command): void {
@@ -44,10 +39,9 @@ export function registerTest(program: Command): void {
     .option('--device <device>', 'cpu, cuda or cuda:N (frames are decoded on the CPU)', 'cpu')
     .option('--json', 'print the report as JSON instead of text')
     .action(async (flags: TestFlags) => {
-      const batchSize = intFlag('batch-size', flags.batchSize, 1);
-      const numWorkers = flags.workers === undefined ? undefined : intFlag('workers', flags.workers, 0);
-      const scoreThreshold = Number(flags.scoreThr);
-      if (flags.scoreThr.trim() === '' || !(scoreThreshold >= 0 && scoreThreshold <= 1)) throw new UserError(`--score-thr: expected a number in [0, 1], got ${JSON.stringify(flags.scoreThr)}`);
+      const batchSize = intFlag('--batch-size', flags.batchSize, 1);
+      const numWorkers = flags.workers === undefined ? undefined : intFlag('--workers', flags.workers, 0);
+      const scoreThreshold = numberFlag('--score-thr', flags.scoreThr, { min: 0, max: 1 });
       const device = parseDeviceFlag(flags.device);
       await requireDevice(device);
 
