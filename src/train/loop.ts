@@ -384,18 +384,19 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       // best first: a crash between the two leaves a latest that does not yet know of this best
       if (isBest) {
         const p = join(o.outDir, BEST_FILE);
-        withWritePoint(`best:${state.iteration}`, () => saveCheckpointOrSay(p, det, c, state));
+        withWritePoint(`best:${state.iteration}`, () => saveCheckpointOrSay(p, det, c, { ...state, nonFiniteInRow: guard.inRow, skippedClips }));
         emit({ kind: 'checkpoint', path: p });
       }
       saveLatest(state);
       if (stopNow() && epoch + 1 < stopAt) stopped = true;
     }
+    optimizer?.zeroGrad(); // the returned detector carries no gradients
     return { detector: det, state, epochLosses, stepLosses, stopped };
   } catch (e) {
+    optimizer?.zeroGrad(); // before the parameters go: zeroGrad touches them
     det.dispose();
     throw e;
   } finally {
-    optimizer?.zeroGrad();
     optimizer?.dispose();
     await loader.close();
   }
