@@ -55,8 +55,8 @@ export function nanoDetInput(frame: RgbFrame, device: Device = 'cpu'): Tensor {
     const nchw = hwc.permute(2, 0, 1).unsqueeze(0).float(); // [1, 3, H, W]
     const resized = nchw.interpolate([NANODET_INPUT, NANODET_INPUT], 'bilinear', false);
     // NanoDet's own normalisation: BGR channel order, per-channel mean and std on 0..255.
-    const mean = torch.tensor(BGR_MEAN, { device, shape: [1, 3, 1, 1] });
-    const std = torch.tensor(BGR_STD, { device, shape: [1, 3, 1, 1] });
+    const mean = torch.tensor(Float32Array.from(BGR_MEAN), { device, shape: [1, 3, 1, 1] });
+    const std = torch.tensor(Float32Array.from(BGR_STD), { device, shape: [1, 3, 1, 1] });
     return resized.flip(1).sub(mean).div(std).contiguous();
   });
 }
