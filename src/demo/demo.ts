@@ -133,9 +133,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   if (o.data === undefined) {
     const d = await ensureDemoDataset(dataDir, size.synth, (e) => progress.unitProgress('frames', e));
     datasetReused = d.reused;
-    progress.endStep(d.reused ? `reusing the built-in dataset in ${resolve(dataDir)}` : `generated the built-in dataset in ${resolve(dataDir)}: ${d.frames} frames (stad synth --scale ${scale}${size.synth.video ? '' : ' --no-video'})`);
+    progress.endStep(d.reused ? `reusing the built-in dataset in ${resolve(dataDir)}` : `generated the built-in dataset in ${resolve(dataDir)}: ${d.frames} frames (stad synth --scale ${scale}${size.synth.video ? '' : ' --no-video'})`, d.reused);
   } else {
-    progress.endStep(`using the dataset in ${resolve(dataDir)}`);
+    progress.endStep(`using the dataset in ${resolve(dataDir)}`, true);
   }
 
   // 2. its statistics

@@ -43,6 +43,8 @@ export const MIN_FRACTION = 0.1;
 export class DemoClock {
   private steps: DemoStep[];
   private readonly measured: Measured[] = [];
+  /** Steps that finished by reusing earlier work (counted in the position, not in the rates). */
+  private reused = 0;
   private current: { step: DemoStep; start: number; remaining: number | null } | null = null;
   private readonly t0: number;
 
@@ -63,7 +65,8 @@ export class DemoClock {
 
   /** 1-based position of the running step among all steps, and their count. */
   position(): { index: number; count: number } {
-    return { index: this.measured.length + 1, count: this.measured.length + this.steps.length };
+    const done = this.measured.length + this.reused;
+    return { index: done + 1, count: done + this.steps.length };
   }
 
   elapsed(): number {
@@ -99,10 +102,15 @@ export class DemoClock {
     this.current.remaining = usable ? remaining : null;
   }
 
-  finish(): void {
+  /**
+   * Ends the running step. A step that reused finished work (`measured: false`) teaches nothing about
+   * this machine's speed: counted, its near-zero time would make every later step look free.
+   */
+  finish(measured = true): void {
     if (!this.current) return;
     const { step, start } = this.current;
-    this.measured.push({ kind: step.kind, estimate: step.estimate, actual: this.now() - start });
+    if (measured) this.measured.push({ kind: step.kind, estimate: step.estimate, actual: this.now() - start });
+    else this.reused += 1;
     this.steps = this.steps.filter((s) => s !== step);
     this.current = null;
   }

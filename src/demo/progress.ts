@@ -58,9 +58,10 @@ export class DemoProgress implements CompareObserver {
     this.note(`${this.prefix()} ${step.label}`);
   }
 
-  endStep(what?: string): void {
+  /** `reused`: the step had nothing to do (its time says nothing about this machine's speed). */
+  endStep(what?: string, reused = false): void {
     const seconds = (performance.now() - this.stepStart) / 1000;
-    this.clock.finish();
+    this.clock.finish(!reused);
     if (what) this.note(`${what} (${formatDuration(seconds)})`);
   }
 

@@ -57,3 +57,13 @@ test('replan replaces the steps from one on; skip drops one', () => {
   assert.equal(clock.remaining(), 118);
   assert.throws(() => clock.start('nope'), RangeError);
 });
+
+test('a step that reused earlier work counts in the position but not in the rates (no ETA of 0:00 after a reused dataset)', () => {
+  const { clock, advance } = fakeClock(steps);
+  clock.start('dataset');
+  advance(0.01);
+  clock.finish(false);
+  assert.equal(clock.ratio('train'), 1);
+  assert.equal(clock.remaining(), 218);
+  assert.deepEqual(clock.position(), { index: 2, count: 6 });
+});
