@@ -1,6 +1,6 @@
 /**
  * The comparison's figures: per recipe (and per reference) the mean and standard deviation over seeds of
- * all_mAP, pooled mAP, each video's mAP and each class's AP, with their bootstrap intervals; per recipe
+ * all_mAP, pooled mAP, each video's mAP and each class's AP, with their resampling intervals; per recipe
  * after the first, the paired differences against it (per seed, their mean, the interval, and whether the
  * interval excludes 0). `compareJson` is what compare.json holds; `formatCompareTable` the terminal view.
  * Names from files (classes, videos, recipes) are values in lists here, never object keys.
@@ -138,7 +138,7 @@ const ciCell = (s: { ci: [number | null, number | null] }): string => `[${f3(s.c
 /** The terminal view: the figures per recipe, AP per class, the differences against the first recipe. */
 export function formatCompareTable(s: CompareSummary, o: { seeds: number; resamples: number; checkpoint: string }): string {
   const out: string[] = [];
-  out.push(`mean ±sd over seeds, [95% bootstrap interval] (${o.resamples} resamples of the test keyframes and of the seeds); ${o.checkpoint} checkpoint`);
+  out.push(`mean ±sd over seeds, [95% interval] (${o.resamples} half-samples of the test keyframes, seeds resampled); ${o.checkpoint} checkpoint`);
   out.push(
     table(
       ['', 'all_mAP', 'interval', 'pooled mAP', 'interval', ...s.videos],
@@ -174,9 +174,10 @@ export function compareJson(s: CompareSummary, meta: CompareMeta): unknown {
     ...meta,
     bootstrap: {
       ...meta.bootstrap,
-      resampled: 'test keyframes with replacement, stratified by video, and the seeds with replacement (one seed draw shared by every recipe, so pairs stay pairs)',
+      resampled: 'half of each video\'s test keyframes without replacement (balanced half-samples; drawing with replacement biases AP upward), and the seeds with replacement (one seed draw shared by every recipe, so pairs stay pairs)',
+      interval: 'the estimate on all keyframes and seeds +- z * standard error; the standard error is the spread of the half-sample replicates, scaled to the full sample (exact for a mean)',
       statistic: "the mean over the drawn seeds of each seed's figure on the drawn keyframes (average per seed, not pooled detections)",
-      exceedsNoise: 'the 95% percentile interval of the paired difference excludes 0',
+      exceedsNoise: 'the 95% interval of the paired difference excludes 0',
     },
     classes: s.classes,
     videos: s.videos,

@@ -25,7 +25,7 @@ import { fail } from '../util/errors.js';
 
 const unit = z.number().min(0).max(1).nullable();
 
-/** A figure over seeds: its mean and its bootstrap interval [lo, hi]. */
+/** A figure over seeds: its mean and its resampling interval [lo, hi]. */
 export const SummarySchema = z.looseObject({ mean: unit, ci: z.tuple([unit, unit]) });
 
 export const CompareInputSchema = z.looseObject({

@@ -38,7 +38,7 @@ export function groupedBarsSpec(title: string, bars: readonly Bar[], groups: rea
   } as TopLevelSpec;
 }
 
-/** AP per class per recipe over seeds: the mean as a bar, the bootstrap interval as an error bar. */
+/** AP per class per recipe over seeds: the mean as a bar, the resampling interval as an error bar. */
 export function compareSpec(c: CompareInput, classes: readonly string[]): TopLevelSpec {
   const recipes = c.recipes.map((r) => r.name);
   const row = (cls: string, recipe: string, s: CompareSummary) => ({ class: cls, recipe, mean: s.mean, lo: s.ci[0], hi: s.ci[1] });
@@ -107,7 +107,7 @@ export async function resultsSection(runs: readonly RunInput[], compare: Compare
     const cell = (s: CompareSummary | undefined): string => (s ? `${fmt(s.mean)} [${fmt(s.ci[0])}, ${fmt(s.ci[1])}]` : '–');
     html.push(
       '<h3>Over several seeds</h3>',
-      `<p class="explain">Each recipe trained with ${escapeHtml(String(Math.max(...compare.recipes.map((r) => r.runs.length))))} seeds (from stad compare): the bar is the mean, the black line the ${Math.round(compare.bootstrap.level * 100)}% bootstrap interval. Overlapping lines mean the difference may be luck.</p>`,
+      `<p class="explain">Each recipe trained with ${escapeHtml(String(Math.max(...compare.recipes.map((r) => r.runs.length))))} seeds (from stad compare): the bar is the mean, the black line the ${Math.round(compare.bootstrap.level * 100)}% interval (half-samples of the test keyframes, seeds resampled). Overlapping lines mean the difference may be luck.</p>`,
       await chartFigure('compare', compareSpec(compare, classes)),
       htmlTable(
         ['class', ...recipes],

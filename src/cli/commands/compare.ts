@@ -22,7 +22,7 @@ interface CompareFlags {
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('train and test recipes with the same seeds; mAP with bootstrap intervals and paired differences against the first')
+    .description('train and test recipes with the same seeds; mAP with resampling intervals and paired differences against the first')
     .argument('<config...>', 'recipes: configs/ preset names or JSON files; the first is the baseline')
     .requiredOption('--seeds <n>', 'seeds per recipe (0..n-1, the same for every recipe)')
     .option('--data <dir>', "dataset folder (overrides every recipe's data.dir)")
@@ -30,7 +30,7 @@ export function registerCompare(program: Command): void {
     .option('--set <key=value>', 'override a config field of every recipe (as stad train --set); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--epochs <n>', 'override epochs of every recipe')
     .option('--checkpoint <which>', "which checkpoint to test: 'last' (the end of training) or 'best' (best validation all_mAP: chosen on the test split itself, so optimistic)", 'last')
-    .option('--resamples <n>', 'bootstrap resamples', '1000')
+    .option('--resamples <n>', 'replicates for the intervals (half-samples of the test keyframes)', '1000')
     .option('--bootstrap-seed <n>', 'seed of the bootstrap', '0')
     .option('--log-every <n>', 'off a terminal: one progress line every n steps', '20')
     .action(async (configs: string[], flags: CompareFlags) => {
