@@ -18,8 +18,8 @@
  * of N values, a half-sample's mean has exactly the variance of the full sample's (sigma^2 (1/M - 1/N)
  * with M = N/2); the spread of the replicates, scaled by sqrt((1/N) / (1/M - 1/N)) for odd counts, is
  * taken as the standard error (the half-sample, or delete-N/2 jackknife, estimate of variance), and the
- * interval is the estimate on all frames and seeds +- z * that standard error. It always contains the
- * estimate, and a paired difference of identical detections gets the degenerate [0, 0].
+ * interval is the estimate on all frames and seeds +- z * that standard error, cut to [0, 1] (to [-1, 1]
+ * for a difference). It always contains the estimate, and a paired difference of identical detections gets the degenerate [0, 0].
  *
  * The statistic of a recipe in one replicate is the mean over its (drawn) seeds of each seed's own
  * figure on the drawn keyframes ("average per seed", not "pool the seeds' detections"): that is the
@@ -353,11 +353,13 @@ export function bootstrap(groups: readonly BootstrapGroup[], o: BootstrapOptions
   }
 
   const z = normalQuantile(1 - (1 - level) / 2);
-  const interval = (estimate: number, x: Float64Array): Interval => {
+  // AP lies in [0, 1] and a difference of two in [-1, 1]: the normal interval is cut there.
+  const interval = (estimate: number, x: Float64Array, min = 0): Interval => {
     const se = scale * standardDeviation(x);
-    return Number.isNaN(estimate) || Number.isNaN(se) ? { lo: Number.NaN, hi: Number.NaN } : { lo: estimate - z * se, hi: estimate + z * se };
+    if (Number.isNaN(estimate) || Number.isNaN(se)) return { lo: Number.NaN, hi: Number.NaN };
+    return { lo: Math.max(min, estimate - z * se), hi: Math.min(1, estimate + z * se) };
   };
-  const intervals = (est: number[], x: Float64Array[], from: number, to: number): Interval[] => x.slice(from, to).map((xs, i) => interval(est[from + i]!, xs));
+  const intervals = (est: number[], x: Float64Array[], from: number, to: number, min = 0): Interval[] => x.slice(from, to).map((xs, i) => interval(est[from + i]!, xs, min));
   return {
     resamples: B,
     level,
@@ -373,7 +375,7 @@ export function bootstrap(groups: readonly BootstrapGroup[], o: BootstrapOptions
     }),
     differences: diffs.map((d, gi) => {
       const est = diffEstimates[gi];
-      return d && est ? { allMAP: interval(est[0]!, d[0]!), pooledMAP: interval(est[1]!, d[1]!), classAP: intervals(est, d, 2, 2 + C) } : null;
+      return d && est ? { allMAP: interval(est[0]!, d[0]!, -1), pooledMAP: interval(est[1]!, d[1]!, -1), classAP: intervals(est, d, 2, 2 + C, -1) } : null;
     }),
   };
 }
