@@ -165,6 +165,17 @@ test('stad demo --out: a file, a folder of the user\'s, an unwritable place: one
     if (onLinuxProc) assertOneLine(runCli(['demo', '--out', '/proc/stad-demo'], { env, cwd: t.dir }), /\/proc\/stad-demo: cannot write: /);
     // No dataset was generated in the meantime.
     assert.deepEqual(readdirSync(t.dir).sort(), ['demo.txt', 'mine']);
+    // A folder of an earlier demo (its own entries only) passes: the demo goes on, here to an empty
+    // --data folder, where it stops for another reason.
+    const earlier = join(t.dir, 'earlier');
+    for (const d of ['recipes', 'compare', 'stale']) mkdirSync(join(earlier, d), { recursive: true });
+    writeFileSync(join(earlier, 'report.html'), 'old report');
+    writeFileSync(join(earlier, '.report.html.123.1700000000000.tmp'), 'torn');
+    mkdirSync(join(t.dir, 'empty-data'));
+    const r = runCli(['demo', '--out', earlier, '--data', join(t.dir, 'empty-data')], { env, cwd: t.dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.doesNotMatch(r.stderr, /--out/);
+    assert.match(r.stderr, /empty-data/);
   } finally {
     t.cleanup();
   }
