@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- proposals-recall [--data <dir>] [--split test] [--every N] [--score-thr X]`: how many
+ * `npm run bench -- proposals-recall [--data <dir>] [--split test] [--every N] [--score-thr X] [--threads N]`: how many
  * ground-truth persons the built-in detector (NanoDet) finds on a dataset's keyframes — recall at IoU
  * >= 0.5 (and 0.3), boxes with person score >= the threshold — beside the dataset's own proposals
  * (for the built-in dataset: the simulated detector `stad synth` writes). The built-in dataset's figures
@@ -19,19 +19,22 @@ interface Options {
   split: string;
   every: number;
   scoreThr: number;
+  threads: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { data: DEFAULT_DATA_DIR, split: 'test', every: 1, scoreThr: 0.3 };
+  const o: Options = { data: DEFAULT_DATA_DIR, split: 'test', every: 1, scoreThr: 0.3, threads: torch.getNumThreads() };
   for (let i = 0; i < argv.length; i += 2) {
     const [a, v] = [argv[i], argv[i + 1] ?? ''];
     if (a === '--data') o.data = v;
     else if (a === '--split') o.split = v;
     else if (a === '--every') o.every = Number(v);
     else if (a === '--score-thr') o.scoreThr = Number(v);
-    else throw new Error(`unknown argument ${a} (expected --data DIR, --split NAME, --every N, --score-thr X)`);
+    else if (a === '--threads') o.threads = Number(v);
+    else throw new Error(`unknown argument ${a} (expected --data DIR, --split NAME, --every N, --score-thr X, --threads N)`);
   }
   if (!Number.isInteger(o.every) || o.every < 1) throw new Error('--every: expected a positive integer');
+  if (!Number.isInteger(o.threads) || o.threads < 1) throw new Error('--threads: expected a positive integer');
   return o;
 }
 
@@ -59,6 +62,7 @@ function matched(gt: readonly Box[], pred: readonly Box[], thr: number): number 
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  torch.setNumThreads(o.threads);
   const ds = await loadDataset(o.data, { probe: false });
   const videos = ds.splits[o.split];
   if (!videos || videos.length === 0) throw new Error(`${o.data}: no videos in split '${o.split}'`);
@@ -107,6 +111,7 @@ async function main(): Promise<void> {
     data: o.data,
     split: o.split,
     scoreThr: o.scoreThr,
+    every: o.every,
     recall50: r3(hit50 / Math.max(1, gtCount)),
     recall30: r3(hit30 / Math.max(1, gtCount)),
     datasetProposalsRecall50: r3(dsHit50 / Math.max(1, gtCount)),
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
     seconds: Math.round((performance.now() - t0) / 1000),
     threads: torch.getNumThreads(),
   };
-  console.log(`NanoDet person recall on ${o.data} split ${o.split}: ${frames} keyframes, ${gtCount} ground-truth persons, score >= ${o.scoreThr}`);
+  console.log(`NanoDet person recall on ${o.data} split ${o.split}: ${frames} keyframes (every ${o.every}), ${gtCount} ground-truth persons, score >= ${o.scoreThr}`);
   console.log(`  recall@IoU0.5 ${result.recall50}  recall@IoU0.3 ${result.recall30}  (${result.boxesPerFrame} boxes per frame)`);
   console.log(`  the dataset's own proposals: recall@IoU0.5 ${result.datasetProposalsRecall50}`);
   console.log(JSON.stringify(result));

@@ -19,6 +19,7 @@ import type { PlannedRun } from '../compare/progress.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { isSafeFileName } from '../util/names.js';
+import { checkOutputDir } from '../util/output-checks.js';
 import { formatDuration } from '../util/progress.js';
 import { ensureDemoDataset } from './dataset.js';
 import { DemoClock, REFERENCE_RATES, type DemoStep } from './eta.js';
@@ -79,6 +80,11 @@ function writeRecipe(r: ResolvedRecipe): void {
   writeFileAtomic(r.file, text);
 }
 
+/** What the demo makes in its folder: recipes/, compare/, stale/, report.html (and its temporary files). */
+function isDemoEntry(name: string): boolean {
+  return ['recipes', 'compare', 'stale', 'report.html'].includes(name) || /^\.report\.html\.\d+\.\d+\.tmp$/.test(name);
+}
+
 function trainEstimate(c: RunConfig, keyframes: { train: number; test: number }, share: number): number {
   const train = c.epochs * keyframes.train * REFERENCE_RATES.trainClip;
   const val = valPassesFrom(1, c.epochs, c.valInterval) * keyframes.test * REFERENCE_RATES.testKeyframe;
@@ -93,6 +99,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const outDir = o.out ?? size.outDir;
   const dataDir = o.data ?? size.dataDir;
   if (o.data !== undefined && !existsSync(o.data)) throw new UserError(`--data ${o.data}: no such folder`);
+  // The demo folder is the demo's alone (it moves stale runs aside, replaces report.html): before any
+  // work, refuse a file, a read-only place, or a folder holding anything the demo did not make.
+  checkOutputDir(outDir, { flag: '--out', ownEntry: isDemoEntry });
   const recipes = resolveRecipes(o.recipes ?? DEMO_RECIPES, size, dataDir, outDir);
   const byName = new Map(recipes.map((r) => [r.recipe.name, r]));
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonFile } from '../data/json-file.js';
 import { fail } from '../util/errors.js';
-import { readFileOrFail } from '../util/fs.js';
+import { MAX_WHOLE_FILE_BYTES, readFileOrFail } from '../util/fs.js';
+import { jsonMap } from '../util/json-map.js';
 
 /** One TF AttrValue as the converter writes it in JSON. */
 const attrSchema = z
@@ -29,16 +30,21 @@ const attrSchema = z
   })
   .loose();
 
+// Keyed by names from the file: Maps (json-map.ts), so that an attribute or signature entry named
+// `__proto__` or `constructor` is an ordinary entry instead of vanishing into a plain object.
 const nodeSchema = z.object({
   name: z.string().min(1),
   op: z.string().min(1),
   input: z.array(z.string()).optional(),
-  attr: z.record(z.string(), attrSchema).optional(),
+  attr: jsonMap(attrSchema).optional(),
 });
+
+/** No dimension of a weight is larger (libtorch's sizes are int64, and no real weight comes close). */
+const MAX_DIM = 2 ** 31 - 1;
 
 const weightSchema = z.object({
   name: z.string().min(1),
-  shape: z.array(z.number().int().nonnegative()),
+  shape: z.array(z.number().int().nonnegative().max(MAX_DIM)).max(8),
   dtype: z.enum(['float32', 'int32', 'bool']),
   quantization: z
     .object({
@@ -56,13 +62,10 @@ const modelSchema = z.object({
   weightsManifest: z.array(z.object({ paths: z.array(z.string().min(1)).min(1), weights: z.array(weightSchema) })),
   signature: z
     .object({
-      inputs: z.record(z.string(), z.object({ name: z.string() }).loose()).optional(),
-      outputs: z
-        .record(
-          z.string(),
-          z.object({ name: z.string(), tensorShape: z.object({ dim: z.array(z.object({ size: z.union([z.string(), z.number()]).optional() }).loose()).optional() }).loose().optional() }).loose(),
-        )
-        .optional(),
+      inputs: jsonMap(z.object({ name: z.string() }).loose()).optional(),
+      outputs: jsonMap(
+        z.object({ name: z.string(), tensorShape: z.object({ dim: z.array(z.object({ size: z.union([z.string(), z.number()]).optional() }).loose()).optional() }).loose().optional() }).loose(),
+      ).optional(),
     })
     .loose()
     .optional(),
@@ -108,23 +111,31 @@ const BYTES = new Map<string, number>([
 /** Reads model.json and the weight files it names (paths relative to it; names validated). */
 export function readGraphModel(modelJsonPath: string, dir: string): GraphFile {
   const model = readJsonFile(modelJsonPath, modelSchema);
-  const nodes: GraphNode[] = model.modelTopology.node.map((n) => ({
-    name: n.name,
-    op: n.op,
-    inputs: (n.input ?? []).filter((i) => !i.startsWith('^')),
-    attr: new Map(Object.entries(n.attr ?? {})),
-  }));
+  const seen = new Set<string>();
+  const nodes: GraphNode[] = model.modelTopology.node.map((n, i) => {
+    // Two nodes of one name would make every reference to it ambiguous: refuse rather than pick one.
+    if (seen.has(n.name)) fail(modelJsonPath, `modelTopology.node[${i}].name`, `${JSON.stringify(n.name)} names an earlier node too`);
+    seen.add(n.name);
+    return { name: n.name, op: n.op, inputs: (n.input ?? []).filter((s) => !s.startsWith('^')), attr: n.attr ?? new Map<string, GraphAttr>() };
+  });
   const consts = new Map<string, ConstData>();
+  // All shards together stay under one whole-file limit: many shards must not add up to any size.
+  let budget = MAX_WHOLE_FILE_BYTES;
   for (const [g, group] of model.weightsManifest.entries()) {
     const buffers = group.paths.map((p, i) => {
       // Shard names come from the file: a plain file name beside model.json, nothing else.
       if (!/^[A-Za-z0-9._-]+$/.test(p) || p.startsWith('.')) fail(modelJsonPath, `weightsManifest[${g}].paths[${i}]`, `not a plain file name: ${JSON.stringify(p)}`);
-      return readFileOrFail(join(dir, p), 'a weights file');
+      const b = readFileOrFail(join(dir, p), 'a weights file', budget);
+      budget -= b.length;
+      return b;
     });
     const bytes = Buffer.concat(buffers);
     let offset = 0;
     for (const [k, w] of group.weights.entries()) {
-      const where = `weightsManifest[${g}].weights[${k}] (${w.name})`;
+      const where = `weightsManifest[${g}].weights[${k}] (${JSON.stringify(w.name)})`;
+      if (consts.has(w.name)) fail(modelJsonPath, where, 'a weight of this name came earlier in the manifest');
+      // The product can be astronomically large (8 dimensions up to 2^31): it is only compared with the
+      // bytes the files hold, which any such size exceeds, before anything is allocated.
       const n = w.shape.reduce((a, b) => a * b, 1);
       const stored = w.quantization?.dtype ?? w.dtype;
       const size = n * (BYTES.get(stored) as number);
@@ -137,13 +148,15 @@ export function readGraphModel(modelJsonPath: string, dir: string): GraphFile {
   }
   const name = (s: string): string => s.replace(/:0$/, '');
   const sig = model.signature;
+  const sigInputs = [...(sig?.inputs?.values() ?? [])];
+  const sigOutputs = [...(sig?.outputs?.values() ?? [])];
   return {
     nodes,
     consts,
-    inputs: Object.values(sig?.inputs ?? {}).map((v) => name(v.name)),
-    outputs: Object.values(sig?.outputs ?? {}).map((v) => name(v.name)),
+    inputs: sigInputs.map((v) => name(v.name)),
+    outputs: sigOutputs.map((v) => name(v.name)),
     outputShapes: new Map(
-      Object.values(sig?.outputs ?? {})
+      sigOutputs
         .filter((v) => v.tensorShape?.dim)
         .map((v) => [name(v.name), (v.tensorShape?.dim ?? []).map((d) => (d.size === undefined ? -1 : Number(d.size)))]),
     ),

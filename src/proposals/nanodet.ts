@@ -73,7 +73,7 @@ export class NanoDetPersonDetector implements PersonDetector {
   /** Output names ordered as [scores s8, s16, s32, boxes s8, s16, s32], found by their shapes. */
   private readonly order: readonly string[];
 
-  constructor(private readonly graph: GraphModel, order: readonly string[], opts: NanoDetOptions = {}) {
+  constructor(private readonly graph: GraphModel, order: readonly string[], opts: NanoDetOptions = {}, private readonly source = 'the NanoDet graph') {
     this.opts = { device: graph.device, scoreThreshold: opts.scoreThreshold ?? 0.3, iouThreshold: opts.iouThreshold ?? 0.6, maxDetections: opts.maxDetections ?? 100 };
     this.order = order;
   }
@@ -88,7 +88,8 @@ export class NanoDetPersonDetector implements PersonDetector {
     const order = outputOrder(file, files.modelJson);
     const graph = new GraphModel(file, files.modelJson, { device: opts.device, outputs: order });
     try {
-      return new NanoDetPersonDetector(graph, order, opts);
+      if (graph.inputNames.length !== 1) throw new UserError(`${files.modelJson}: not the NanoDet graph stad knows: ${graph.inputNames.length} inputs (Placeholder nodes), expected 1`);
+      return new NanoDetPersonDetector(graph, order, opts, files.modelJson);
     } catch (e) {
       graph.dispose();
       throw e;
@@ -100,6 +101,15 @@ export class NanoDetPersonDetector implements PersonDetector {
     const inputName = this.graph.inputNames[0] as string;
     const out = this.graph.run(new Map([[inputName, input]]));
     try {
+      // The signature promised these shapes; a graph that computes others is the file's fault, said
+      // here rather than as an indexing error in the decoder.
+      const want = [...STRIDES.map((s) => [1, (NANODET_INPUT / s) ** 2, 80]), ...STRIDES.map((s) => [1, (NANODET_INPUT / s) ** 2, 4 * REG_BINS])];
+      this.order.forEach((n, i) => {
+        const t = out.get(n) as Tensor;
+        if (t.shape.join(',') !== want[i]!.join(',') || t.dtype !== 'float32') {
+          throw new UserError(`${this.source}: output ${n} is ${t.dtype} [${t.shape.join(', ')}], the NanoDet stad knows gives float32 [${want[i]!.join(', ')}]`);
+        }
+      });
       const t = this.order.map((n) => (out.get(n) as Tensor).squeeze(0)); // [HW, 80] x 3, [HW, 44] x 3
       return { scores: t.slice(0, 3), boxes: t.slice(3) };
     } finally {

@@ -55,6 +55,11 @@ export function openFrameSource(input: string, video?: string): OpenedSource {
   return isDir ? { source: ImageFolderSource.fromFolder(input, name), video: name, isVideo: false } : { source: new VideoFileSource(input, name), video: name, isVideo: true };
 }
 
+/** The files runProposals writes for `video` in `formats`, relative to the output folder. */
+export function proposalFileNames(video: string, formats: ReadonlySet<ProposalFormat>): string[] {
+  return [...(formats.has('via3') ? [`${video}_proposal.json`] : []), ...(formats.has('ava') ? [`${video}_proposals.csv`] : [])];
+}
+
 export async function runProposals(o: ProposalsOptions): Promise<ProposalsSummary> {
   const every = o.every ?? 1;
   if (!Number.isInteger(every) || every < 1) throw new UserError(`--every: expected a positive integer, got ${every}`);

@@ -72,6 +72,9 @@ export interface PageOptions {
   footer: string;
 }
 
+/** Marks a page as stad's report: `stad report -o` replaces an existing file only when it carries this. */
+export const REPORT_GENERATOR = 'stad report';
+
 export function renderPage(o: PageOptions): string {
   const chips = o.runs.map((r, i) => `<span class="run-chip"><span class="swatch" style="background:${runColour(i)}"></span>${escapeHtml(r)}${i === 0 && o.runs.length > 1 ? ' (baseline)' : ''}</span>`).join('');
   const nav = o.sections.map((s) => `<a href="#${s.id}">${escapeHtml(s.title)}</a>`).join('');
@@ -81,6 +84,7 @@ export function renderPage(o: PageOptions): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="${REPORT_GENERATOR}">
 <title>${escapeHtml(o.title)}</title>
 <style>${PAGE_CSS}</style>
 </head>

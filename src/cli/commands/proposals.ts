@@ -13,6 +13,7 @@ interface ProposalsFlags {
   every: string;
   format: string;
   video?: string;
+  force?: boolean;
 }
 
 function numberFlag(name: string, value: string, check: (v: number) => boolean, expected: string): number {
@@ -32,6 +33,7 @@ export function registerProposals(program: Command): void {
     .option('--every <n>', 'process every n-th frame, starting with the first', '1')
     .option('--format <list>', 'via3, ava, or via3,ava', 'via3,ava')
     .option('--video <id>', 'video id for file names and the CSV (default: the input name)')
+    .option('--force', 'replace existing <video>_proposal.json / <video>_proposals.csv in the output folder')
     .action(async (input: string, flags: ProposalsFlags) => {
       const scoreThreshold = numberFlag('score-thr', flags.scoreThr, (v) => v >= 0 && v <= 1, 'a number in [0, 1]');
       const iouThreshold = numberFlag('iou', flags.iou, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
@@ -42,6 +44,11 @@ export function registerProposals(program: Command): void {
       // Check the input before loading (and perhaps downloading) the model.
       const opened = openFrameSource(input, flags.video);
       await opened.source.frameRange();
+      // And the output folder: a file in the way, a read-only place or a proposals file of the user's
+      // (the reference dataset's own <video>_proposal.json) is one line now, not after the whole video.
+      const { checkOutputDir } = await import('../../util/output-checks.js');
+      const { proposalFileNames } = await import('../../proposals/run-proposals.js');
+      checkOutputDir(flags.out, { flag: '-o/--out', files: proposalFileNames(opened.video, formats as Set<'via3' | 'ava'>), replace: flags.force === true });
       const { NanoDetPersonDetector } = await import('../../proposals/nanodet.js');
       const { ProgressBar } = await import('../../util/progress.js');
       const detector = await NanoDetPersonDetector.load({ scoreThreshold, iouThreshold });

@@ -26,6 +26,10 @@ export function registerReport(program: Command): void {
     .option('--test-dir <name>', "folder of stad test's outputs inside each run (default: test-<testSplit>)")
     .action(async (runs: string[], flags: ReportFlags) => {
       const examples = intFlag('--examples', flags.examples, 0);
+      // Before reading the runs: a wrong -o is one line now, and never replaces a file of the user's.
+      const { checkOutputFile } = await import('../../util/output-checks.js');
+      const { isStadReport } = await import('../../report/own-report.js');
+      checkOutputFile(flags.out, { flag: '-o/--out', isOwn: isStadReport, what: 'an HTML report' });
       const { buildReport } = await import('../../report/build.js');
       const r = await buildReport({ runs, data: flags.data, out: flags.out, examples, compare: flags.compare, testDir: flags.testDir });
       process.stderr.write(`wrote ${r.out} (${Math.round(r.bytes / 1024)} KiB: ${r.sections.join(', ')})\n`);
