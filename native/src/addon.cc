@@ -79,6 +79,8 @@ STAD_OP(buildInfo) {
   return o;
 }
 
+void registerDistributedOps(Napi::Env env, Napi::Object exports, TensorTable* table);  // ops_distributed.cc
+
 }  // namespace stad
 
 // Runs once per Node environment that loads the addon (the main thread, and each worker thread that
@@ -100,6 +102,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerNNOps(env, exports, table);
   registerAutogradOps(env, exports, table);
   registerVisionOps(env, exports, table);
+  registerDistributedOps(env, exports, table);
   return exports;
 }
 

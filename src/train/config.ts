@@ -15,6 +15,7 @@ import { ModelConfigSchema, modelPreset } from '../models/presets.js';
 import { LossConfigSchema } from '../losses/index.js';
 import { DEFAULT_DATA_DIR } from '../data/defaults.js';
 import { UserError } from '../util/errors.js';
+import { DistributedConfigSchema } from '../distributed/config.js';
 
 const posInt = (what = 'a positive integer') => z.number({ error: `expected ${what}` }).int(`expected ${what}`).min(1, `expected ${what}`);
 const positive = () => z.number({ error: 'expected a positive number' }).positive('expected a positive number');
@@ -109,6 +110,7 @@ export const RunConfigSchema = z.strictObject({
   seed: z.number().int().min(0).default(0).describe('seed of everything random: init, order, augmentation, sampling, dropout'),
   workers: z.number().int().min(0).default(1).describe('loader worker threads decoding clips (0: in the main thread); results do not depend on it'),
   threads: posInt().default(1).describe("libtorch's intra-op threads (1 measured fastest for the tiny preset on the shared 2-core machine: bench/RESULTS.md, train)"),
+  distributed: DistributedConfigSchema.default(DistributedConfigSchema.parse({})).describe('multi-process training (stad train --nproc-per-node, torchrun): batchSize is per process'),
 });
 
 export type RunConfig = z.infer<typeof RunConfigSchema>;

@@ -22,6 +22,7 @@ import { clipsToTensor } from '../data/collate.js';
 import { samplesOfSplit } from '../data/samples.js';
 import { computeStats } from '../data/stats.js';
 import type { Dataset } from '../data/dataset.js';
+import type { DetectionBox } from '../eval/index.js';
 import { assignTargets, buildDetector, lossInputs, type ActionDetector, type ClipBoxes, type Targets } from '../models/index.js';
 import { buildLoss } from '../losses/index.js';
 import { UserError } from '../util/errors.js';
@@ -32,6 +33,7 @@ import { scheduledLR } from './schedule.js';
 import { BEST_FILE, INITIAL_STATE, LATEST_FILE, loadRunCheckpoint, saveRunCheckpoint, type TrainState } from './checkpoint.js';
 import { RateMeter, estimateRemaining, isValEpoch, valPassesFrom, type TrainEvent } from './progress.js';
 import type { Validator } from './validation.js';
+import type { DataParallel } from '../distributed/data-parallel.js';
 
 export interface TrainOptions {
   config: RunConfig;
@@ -53,6 +55,12 @@ export interface TrainOptions {
   onReady?: (state: TrainState) => void;
   /** Stop after this many finished epochs (of `config.epochs`), as if interrupted; the schedule still spans config.epochs. */
   stopAfterEpochs?: number;
+  /**
+   * Data-parallel training (src/distributed): this worker's rank in a joined process group. Each rank
+   * trains on its shard of every global batch (batchSize clips per rank), gradients are averaged, and
+   * only rank 0 writes checkpoints. Absent: one process.
+   */
+  parallel?: DataParallel | null;
 }
 
 export interface TrainResult {
@@ -78,8 +86,9 @@ function toClipBoxes(c: LoadedClip, minScore: number): ClipBoxes {
  * The RoIs and targets of one training step: the assigner with the run's settings and the step's keyed
  * Rng. Exported so that bench/train can give PyTorch exactly the batches this loop trains on.
  */
-export function stepTargets(c: RunConfig, clips: readonly LoadedClip[], epoch: number, batch: number, device: torch.Device): Targets {
-  const rng = new Rng(c.seed, 'assign', epoch, batch);
+export function stepTargets(c: RunConfig, clips: readonly LoadedClip[], epoch: number, batch: number, device: torch.Device, rank = 0): Targets {
+  // rank > 0 draws its own numbers (rank 0 draws what a 1-process run draws)
+  const rng = rank === 0 ? new Rng(c.seed, 'assign', epoch, batch) : new Rng(c.seed, 'assign', epoch, batch, rank);
   return assignTargets(
     clips.map((clip) => toClipBoxes(clip, c.assigner.minProposalScore)),
     {
@@ -153,6 +162,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const ds = o.dataset;
   const device = o.device ?? 'cpu';
   const emit = o.onEvent ?? (() => undefined);
+  const dp = o.parallel ?? null;
   torch.setNumThreads(c.threads);
 
   const trainSamples = samplesOfSplit(ds, c.data.trainSplit);
@@ -169,6 +179,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     numWorkers: c.workers,
     seed: c.seed,
     repeatThreshold: c.repeatThreshold ?? undefined,
+    shard: dp?.shard,
   });
   try {
     if (o.loadFrom && !o.resume) {
@@ -176,13 +187,19 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       emit({ kind: 'note', message: `backbone from ${o.loadFrom}${ignored.length ? ` (ignored ${ignored.length} tensors outside backbone.*)` : ''}` });
     }
     if (device !== 'cpu') det.to(device);
-    const baseLR = effectiveLR(c);
+    // the learning rate scales with the global batch (batchSize clips on each rank)
+    const baseLR = effectiveLR(dp ? { ...c, batchSize: c.batchSize * dp.worldSize } : c);
     optimizer = buildOptimizer(det, c.optim, baseLR);
     const loss = buildLoss(c.loss, lossContext(ds, c.data.trainSplit));
     let state: TrainState = structuredClone(INITIAL_STATE);
     if (o.resume) {
       state = loadRunCheckpoint(join(o.outDir, LATEST_FILE), det, optimizer);
       emit({ kind: 'note', message: `resumed ${o.outDir} after epoch ${state.epoch} (iteration ${state.iteration})` });
+    }
+    if (dp) {
+      // the reference's logit BatchNorm sees only its rank's RoIs: a rank without any skips it
+      const r = dp.attach(det, { noSyncBN: (name) => name.endsWith('logit_bn') });
+      emit({ kind: 'note', message: `rank ${dp.rank} of ${dp.worldSize} (pid ${process.pid}): ${r.buckets} gradient buckets${c.distributed.syncBN ? `, ${r.syncBNLayers} SyncBatchNorm layers` : ''}` });
     }
     o.onReady?.(state);
     const params = det.parameters();
@@ -198,6 +215,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       let sum = 0;
       let counted = 0;
       let pending = 0; // batches whose gradients wait for the optimiser step
+      let synced = false; // distributed: the gradients of this optimiser step were averaged
       let batch = 0;
       let t0 = performance.now();
       optimizer.zeroGrad();
@@ -205,16 +223,35 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         const lr = scheduledLR(c.schedule, baseLR, c.epochs, epoch, batch, batches);
         optimizer.setLR(lr);
         torch.manualSeed(stepSeed(c.seed, epoch, batch));
+        const sync = pending + 1 === c.accumulate || batch + 1 === batches; // this batch ends an optimiser step
         const value = torch.tidy(() => {
-          const t = stepTargets(c, b.clips, epoch, batch, device);
-          if (t.rois.shape[0] === 0) return Number.NaN; // every box cropped out of view
+          const t = stepTargets(c, b.clips, epoch, batch, device, dp?.rank);
+          // distributed: the ranks skip a step together, or none does (each collective needs them all)
+          if ((dp ? dp.minOver(t.rois.shape[0]) : t.rois.shape[0]) === 0) return Number.NaN; // every box cropped out of view
           const x = clipsToTensor(b, device); // [N, 3, T, H, W]
           const logits = det.forward(x, t.rois); // [K, numClasses]
           const li = lossInputs(logits, t); // [M, numClasses - 1]
-          if (li.logits.shape[0] === 0) return Number.NaN; // no box takes part ('ignore' and no positives)
+          const m = li.logits.shape[0];
+          const total = dp ? dp.sumOver([m])[0]! : m; // RoIs in the loss over all ranks
+          if (total === 0) return Number.NaN; // no box takes part ('ignore' and no positives)
+          if (m === 0) {
+            synced ||= sync;
+            dp!.beforeBackward(sync);
+            dp!.backward(dp!.zeroLoss(logits, params));
+            return Number.NaN;
+          }
           const z = det.lossLogits(li.logits); // the reference's logit BatchNorm (identity when logitNorm is 'none')
           const l = loss(z, li.targets);
-          (c.accumulate > 1 ? l.div(c.accumulate) : l).backward();
+          // distributed: this rank's mean weighted by its share of the global batch's RoIs (see DataParallel)
+          const global = dp ? l.mul((m * dp.worldSize) / total) : l;
+          const lb = c.accumulate > 1 ? global.div(c.accumulate) : global;
+          if (dp) {
+            synced ||= sync;
+            dp.beforeBackward(sync);
+            dp.backward(lb);
+          } else {
+            lb.backward();
+          }
           return l.item();
         });
         pending++;
@@ -222,7 +259,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         state.iteration++;
         // the epoch's last batches step even when fewer than `accumulate`: an epoch ends on a step, so that
         // its checkpoint holds no half-summed gradients
-        if (pending === c.accumulate || batch === batches) {
+        if (pending === c.accumulate || batch === batches) { // (= sync)
+          // a cycle whose last batch every rank skipped: its earlier batches' gradients are averaged here
+          if (dp && !synced) dp.averageGradients(params);
+          synced = false;
           if (c.gradClip !== null) clipGradNorm_(params, c.gradClip);
           optimizer.step();
           optimizer.zeroGrad();
@@ -265,6 +305,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       emit({ kind: 'epoch', epoch: epoch + 1, meanLoss, seconds: (performance.now() - epochStart) / 1000 });
       state = { ...state, epoch: epoch + 1, sampler: { epoch: epoch + 1, batch: 0 } };
 
+      // rank 0's BatchNorm statistics everywhere (they differ without SyncBatchNorm): what it saves and validates
+      dp?.syncBuffers(det);
       let isBest = false;
       if (validate && isValEpoch(epoch + 1, c.epochs, c.valInterval)) {
         const v0 = performance.now();
@@ -276,6 +318,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           clip: { clipLen: c.model.input.frames, frameInterval: c.model.input.frameInterval },
           numWorkers: c.workers,
           device,
+          ...(dp ? { shard: { rank: dp.rank, worldSize: dp.worldSize, gather: (d: DetectionBox[]) => dp.allGatherJSON(d).flat() } } : {}),
           onProgress: (p) => emit({ kind: 'val-progress', epoch: epoch + 1, done: p.done, total: p.total }),
         });
         det.train();
@@ -286,14 +329,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         emit({ kind: 'val', epoch: epoch + 1, report, seconds, isBest });
       }
       // best first: a crash between the two leaves a latest that does not yet know of this best
-      if (isBest) {
+      if (isBest && (!dp || dp.isMain)) {
         const p = join(o.outDir, BEST_FILE);
         saveRunCheckpoint(p, det, c, state);
         emit({ kind: 'checkpoint', path: p });
       }
-      const latest = join(o.outDir, LATEST_FILE);
-      saveRunCheckpoint(latest, det, c, state, optimizer);
-      emit({ kind: 'checkpoint', path: latest });
+      if (!dp || dp.isMain) {
+        const latest = join(o.outDir, LATEST_FILE);
+        saveRunCheckpoint(latest, det, c, state, optimizer);
+        emit({ kind: 'checkpoint', path: latest });
+      }
     }
     return { detector: det, state, epochLosses, stepLosses };
   } catch (e) {

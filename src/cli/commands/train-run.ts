@@ -16,6 +16,7 @@ import { describeLR, loadRunConfig, resolveRunConfig, type RunConfig } from '../
 import { checkNewRunDir, readRunConfig, writeRunConfig, LATEST_FILE, METRICS_FILE, BEST_FILE } from '../../train/checkpoint.js';
 import { MetricsWriter, TrainReporter } from '../../train/progress.js';
 import { defaultValidator } from '../../train/validation.js';
+import { distEnvFromProcess } from '../../distributed/env.js';
 
 export interface TrainCommandFlags {
   config?: string;
@@ -55,6 +56,9 @@ function overridesOf(flags: TrainCommandFlags): string[] {
 
 export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
   const err = process.stderr;
+  // a worker of a distributed job (stad's launcher, torchrun, Slurm): only rank 0 creates and writes the run folder
+  const distEnv = distEnvFromProcess();
+  const isMain = distEnv === null || distEnv.rank === 0;
   let config: RunConfig;
   let outDir: string;
   let modelFromPreset = false;
@@ -76,7 +80,7 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
     config = r.config;
     modelFromPreset = r.modelFromPreset;
     outDir = flags.out ?? join('runs', r.name);
-    checkNewRunDir(outDir);
+    if (isMain) checkNewRunDir(outDir);
   }
   if (flags.loadFrom !== undefined && !existsSync(flags.loadFrom)) throw new UserError(`--load-from ${flags.loadFrom}: no such file`);
 
@@ -95,13 +99,17 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
   await checkFrames(testSamples, config);
 
   const validator = await defaultValidator();
-  const reporter = new TrainReporter({ logEvery: flags.logEvery, formatReport: (r) => formatTextReport(r, { perVideo: true }) });
+  const { joinDataParallel, workerReporter, runWorker } = await import('./train-worker.js');
+  const parallel = distEnv ? await joinDataParallel(distEnv, config) : null;
+  const reporter = isMain ? new TrainReporter({ logEvery: flags.logEvery, formatReport: (r) => formatTextReport(r, { perVideo: true }) }) : workerReporter(err);
   const metrics = new MetricsWriter(join(outDir, METRICS_FILE));
   let ready = false;
-  err.write(`${describeLR(config)}\n`);
-  err.write(`train: ${trainSamples.length} keyframes in '${config.data.trainSplit}', validation: ${testSamples.length} in '${config.data.testSplit}'; ${config.threads} threads, ${config.workers} loader workers\n`);
-  if (!validator) err.write('validation: not in this build (src/train/evaluate.ts is missing): no validation, no best.safetensors\n');
-  const result = await train({
+  if (isMain) err.write(`${describeLR(parallel ? { ...config, batchSize: config.batchSize * parallel.worldSize } : config)}\n`);
+  if (isMain && parallel) err.write(`distributed: ${parallel.worldSize} processes x ${config.batchSize} clips = ${parallel.worldSize * config.batchSize} clips per batch (${config.distributed.backend}${config.distributed.syncBN ? ', SyncBatchNorm' : ''})\n`);
+  if (isMain) err.write(`train: ${trainSamples.length} keyframes in '${config.data.trainSplit}', validation: ${testSamples.length} in '${config.data.testSplit}'; ${config.threads} threads, ${config.workers} loader workers\n`);
+  if (!validator && isMain) err.write('validation: not in this build (src/train/evaluate.ts is missing): no validation, no best.safetensors\n');
+  const result = await runWorker(parallel, () => train({
+    parallel,
     config,
     dataset: ds,
     outDir,
@@ -109,6 +117,7 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
     loadFrom: flags.loadFrom,
     validator,
     onReady: (state) => {
+      if (!isMain) return;
       if (flags.resume === undefined) {
         mkdirSync(outDir, { recursive: true });
         writeRunConfig(outDir, config);
@@ -122,8 +131,10 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
       reporter.handle(e);
       if (ready) metrics.handle(e);
     },
-  });
+  }));
+  if (!result) return;
   try {
+    if (!isMain) return;
     const best = result.state.best;
     const lines = [`done: ${result.state.epoch} epochs, ${result.state.iteration} iterations; ${join(outDir, LATEST_FILE)}`];
     if (best) lines.push(`best all_mAP@0.5IOU= ${best.allMAP.toFixed(4)} after epoch ${best.epoch}: ${join(outDir, BEST_FILE)}`);

@@ -9,6 +9,7 @@ import { UserError } from '../../util/errors.js';
 import type { TrainCommandFlags } from './train-run.js';
 
 type TrainFlags = TrainCommandFlags;
+import type { LaunchFlags } from './train-launch.js';
 
 function positiveInt(flag: string) {
   return (v: string): number => {
@@ -42,7 +43,17 @@ export function registerTrain(program: Command): void {
     .option('--workers <n>', 'override workers (loader threads)', nonNegativeInt('--workers'))
     .option('--threads <n>', "override threads (libtorch's intra-op threads)", positiveInt('--threads'))
     .option('--log-every <n>', 'off a terminal: one progress line every n steps', positiveInt('--log-every'), 20)
-    .action(async (flags: TrainFlags) => {
+    .option('--nproc-per-node <n>', 'data-parallel training: start and supervise n worker processes on this machine (as torchrun); batchSize is per process', positiveInt('--nproc-per-node'))
+    .option('--nnodes <n>', 'with --nproc-per-node: machines in the job', positiveInt('--nnodes'), 1)
+    .option('--node-rank <r>', "with --nproc-per-node: this machine's index (0 .. nnodes-1)", nonNegativeInt('--node-rank'), 0)
+    .option('--master-addr <host>', 'with --nproc-per-node: the rendezvous host (the machine of node rank 0)', '127.0.0.1')
+    .option('--master-port <port>', 'with --nproc-per-node: the rendezvous port (default: a free one on one machine, 29500 across machines)', positiveInt('--master-port'))
+    .action(async (flags: TrainFlags & LaunchFlags) => {
+      if (flags.nprocPerNode !== undefined) {
+        const { runLauncher } = await import('./train-launch.js');
+        await runLauncher(flags);
+        return;
+      }
       const { runTrainCommand } = await import('./train-run.js');
       await runTrainCommand(flags);
     });
