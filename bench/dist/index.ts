@@ -40,7 +40,7 @@ const worker = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
 const work = mkdtempSync(join(tmpdir(), 'stad-bench-dist-'));
 try {
   const data = join(work, 'data');
-  await generateSynthDataset({ out: data, scale: 0.1, seed: 1, fps: 5, video: false, jobs: 1 });
+  await generateSynthDataset({ out: data, scale: 0.03, seed: 1, fps: 5, video: false, jobs: 1 });
   const load0 = loadavg();
 
   const t1 = Math.max(1, cores);
