@@ -45,8 +45,8 @@ function weights(path: string): Map<string, Float32Array> {
 }
 
 function lastVal(run: string): number {
-  const lines = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; allMAP?: number });
-  return lines.filter((l) => l.type === 'val').pop()!.allMAP!;
+  const lines = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; all_mAP?: number });
+  return lines.filter((l) => l.type === 'val').pop()!.all_mAP!;
 }
 
 test('2 processes with 2 clips each train the same weights as 1 process with 4 (SyncBatchNorm, no dropout)', () => {
