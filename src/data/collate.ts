@@ -2,7 +2,21 @@
 import { tensor, type Tensor, type Device } from '../torch/index.js';
 import type { ClipBatch } from './loader.js';
 
-/** [N, 3, T, H, W] float32 on `device`. */
+/**
+ * [N, 3, T, H, W] float32 on `device`. For a GPU the batch goes through pinned host memory and a
+ * non-blocking copy, so the upload overlaps with the host's next work (as PyTorch's DataLoader with
+ * pin_memory=True and .to(device, non_blocking=True)); the staging copies are freed at once (libtorch's
+ * pinned-memory cache keeps a block until the copy that uses it has finished).
+ */
 export function clipsToTensor(batch: ClipBatch, device: Device = 'cpu'): Tensor {
-  return tensor(batch.data, { shape: batch.shape, device });
+  if (device === 'cpu') return tensor(batch.data, { shape: batch.shape });
+  const host = tensor(batch.data, { shape: batch.shape });
+  let pinned: Tensor | undefined;
+  try {
+    pinned = host.pinMemory();
+    return pinned.to(device, true);
+  } finally {
+    pinned?.dispose();
+    host.dispose();
+  }
 }

@@ -35,6 +35,8 @@ export interface ClipSample {
   source: FrameSourceSpec;
   /** Frame number of the keyframe (as the frame source numbers them). */
   keyframe: number;
+  /** The keyframe's time in seconds from the video's start (for messages about this clip). */
+  time?: number;
   /** Ground-truth boxes in source pixels, [x1, y1, x2, y2]. */
   boxes: Box[];
   /** Class ids per box (1..numClasses; several for multi-label boxes). */
@@ -84,6 +86,27 @@ export interface LoaderOptions {
   repeatThreshold?: number;
   /** Distributed training: this rank's part of every global batch (src/distributed/sampler.ts); batchSize is per rank. */
   shard?: ShardSpec;
+  /**
+   * A clip whose frames cannot be read or decoded: 'stop' (default) fails the batch with a UserError
+   * naming the video and time; 'skip' leaves the clip out of its batch (a batch may come out empty)
+   * and tells `onSkip`.
+   */
+  onBadClip?: 'stop' | 'skip';
+  onSkip?: (bad: BadClip) => void;
+}
+
+/** A clip left out for a read or decode error. */
+export interface BadClip {
+  video: string;
+  keyframe: number;
+  time: number | undefined;
+  /** `video 'seq1' at 3.40 s (keyframe 52): <the error>` */
+  message: string;
+}
+
+/** Where a clip is, for a message: `video 'seq1' at 3.40 s (keyframe 52)`. */
+export function describeClip(s: Pick<ClipSample, 'video' | 'keyframe' | 'time'>): string {
+  return `video '${s.video}' at ${s.time !== undefined ? `${s.time.toFixed(2)} s ` : ''}(keyframe ${s.keyframe})`;
 }
 
 type Pending = { resolve: (d: Float32Array) => void; reject: (e: Error) => void };
@@ -133,7 +156,12 @@ class WorkerPool {
 }
 
 export class ClipLoader {
-  private readonly o: Required<Omit<LoaderOptions, 'repeatThreshold' | 'augmentation' | 'shard'>> & { augmentation: TrainAugmentation; repeatThreshold?: number; shard?: ShardSpec };
+  private readonly o: Required<Omit<LoaderOptions, 'repeatThreshold' | 'augmentation' | 'onSkip' | 'shard'>> & {
+    augmentation: TrainAugmentation;
+    repeatThreshold?: number;
+    onSkip?: LoaderOptions['onSkip'];
+    shard?: ShardSpec;
+  };
   private pool: WorkerPool | null = null;
   private readonly sizes = new Map<string, Promise<Size>>();
   private readonly repeat: number[] | undefined;
@@ -154,6 +182,8 @@ export class ClipLoader {
       dropLast: opts.dropLast ?? false,
       repeatThreshold: opts.repeatThreshold,
       shard: opts.shard,
+      onBadClip: opts.onBadClip ?? 'stop',
+      onSkip: opts.onSkip,
     };
     if (opts.repeatThreshold !== undefined) this.repeat = repeatFactors(samples.map((s) => s.labels.flat()), opts.repeatThreshold);
   }
@@ -205,8 +235,23 @@ export class ClipLoader {
     return { data, clip: { index, video: s.video, keyframe: s.keyframe, boxes, labels, proposals, sourceSize: src, plan } };
   }
 
+  /** loadClip, with a read or decode error named by the clip (and, in 'skip' mode, the clip left out: null). */
+  private async loadClipOrReport(index: number, epoch: number, position: number): Promise<{ data: Float32Array; clip: LoadedClip } | null> {
+    try {
+      return await this.loadClip(index, epoch, position);
+    } catch (e) {
+      const s = this.samples[index]!;
+      const message = `${describeClip(s)}: ${(e as Error).message}`;
+      if (this.o.onBadClip === 'stop') throw new UserError(`${message} (data.onBadClip 'skip' leaves such clips out)`);
+      this.o.onSkip?.({ video: s.video, keyframe: s.keyframe, time: s.time, message });
+      return null;
+    }
+  }
+
   private async loadBatch(indices: readonly number[], epoch: number, firstPosition: number): Promise<ClipBatch> {
-    const loaded = await Promise.all(indices.map((idx, k) => this.loadClip(idx, epoch, firstPosition + k)));
+    const all = await Promise.all(indices.map((idx, k) => this.loadClipOrReport(idx, epoch, firstPosition + k)));
+    const loaded = all.filter((l) => l !== null);
+    if (loaded.length === 0) return { data: new Float32Array(0), shape: [0, 3, this.o.clip.clipLen, 0, 0], clips: [] };
     const T = this.o.clip.clipLen;
     const H = Math.max(...loaded.map((l) => l.clip.plan.crop.height));
     const W = Math.max(...loaded.map((l) => l.clip.plan.crop.width));
@@ -228,13 +273,16 @@ export class ClipLoader {
     return { data, shape: [N, 3, T, H, W], clips: loaded.map((l) => l.clip) };
   }
 
-  /** The batches of one epoch, decoded `prefetch` batches ahead. */
-  async *epoch(epoch = 0): AsyncGenerator<ClipBatch> {
+  /**
+   * The batches of one epoch, decoded `prefetch` batches ahead; from batch `startBatch` on (a run resumed
+   * from a checkpoint inside the epoch: the batches are those the whole epoch would have given).
+   */
+  async *epoch(epoch = 0, startBatch = 0): AsyncGenerator<ClipBatch> {
     const order = this.order(epoch);
     const B = this.o.batchSize;
     const nb = this.o.dropLast ? Math.floor(order.length / B) : Math.ceil(order.length / B);
     const inFlight: Promise<ClipBatch>[] = [];
-    let next = 0;
+    let next = startBatch;
     const shards = this.o.shard ? shardBatches(order, B, this.o.shard, this.o.dropLast) : null;
     const nbAll = shards ? shards.length : nb;
     const launch = () => {

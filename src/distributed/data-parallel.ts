@@ -128,12 +128,17 @@ export class DataParallel {
     return this.reduceNumbers([n], 'min')[0]!;
   }
 
+  /** Whether `flag` holds on any rank (a decision every rank must take alike: skip a step, stop the run). */
+  anyOver(flag: boolean): boolean {
+    return this.reduceNumbers([flag ? 1 : 0], 'max')[0]! > 0;
+  }
+
   /** The sum over ranks of each number. */
   sumOver(ns: readonly number[]): number[] {
     return this.reduceNumbers(ns, 'sum');
   }
 
-  private reduceNumbers(ns: readonly number[], op: 'sum' | 'min'): number[] {
+  private reduceNumbers(ns: readonly number[], op: 'sum' | 'min' | 'max'): number[] {
     return this.guard(`all-reduce (${op})`, () =>
       torch.tidy(() => {
         const t = torch.tensor(Float64Array.from(ns), { shape: [ns.length], dtype: 'float64', device: this.options.device });
@@ -141,12 +146,6 @@ export class DataParallel {
         return Array.from(t.cpu().toFloat64Array());
       }),
     );
-  }
-
-  /** The factor of this rank's mean loss over `localCount` rows that makes the ranks' average the global mean. */
-  lossWeight(localCount: number): number {
-    const [total] = this.sumOver([localCount]);
-    return total! > 0 ? (localCount * this.worldSize) / total! : 0;
   }
 
   /**
@@ -169,6 +168,23 @@ export class DataParallel {
   /** Runs the backward pass, turning a failed all-reduce inside it into a CollectiveError. */
   backward(loss: torch.Tensor): void {
     this.guard('averaging the gradients', () => loss.backward());
+  }
+
+  /**
+   * The backward pass of one batch on this rank: `loss` is the mean over its `m` RoIs (null when it has
+   * none) of the `total` the ranks have together. It is weighted by this rank's share of them (times the
+   * world size, which the averaging divides out), so the averaged gradient is the global batch's mean;
+   * a rank without RoIs still runs a zero backward through `logits` and `params`, since the other ranks'
+   * all-reduces wait for it. `sync`: this batch ends an accumulation group (its gradients are averaged).
+   */
+  backwardShare(loss: torch.Tensor | null, m: number, total: number, o: { accumulate: number; sync: boolean; logits: torch.Tensor; params: readonly torch.Tensor[] }): void {
+    this.beforeBackward(o.sync);
+    if (loss === null) {
+      this.backward(this.zeroLoss(o.logits, o.params));
+      return;
+    }
+    const global = loss.mul((m * this.worldSize) / total);
+    this.backward(o.accumulate > 1 ? global.div(o.accumulate) : global);
   }
 
   /** Averages the parameters' gradients over the ranks now (for a step whose reducer pass did not run). */

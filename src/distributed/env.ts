@@ -5,6 +5,7 @@
  * ranks when RANK is absent, so a batch script needs only MASTER_ADDR and MASTER_PORT.
  */
 import { UserError } from '../util/errors.js';
+import type { Device } from '../torch/dtype.js';
 
 export interface DistEnv {
   rank: number;
@@ -61,4 +62,9 @@ export function workerEnv(d: DistEnv): Record<string, string> {
     MASTER_ADDR: d.masterAddr,
     MASTER_PORT: String(d.masterPort),
   };
+}
+
+/** A worker's device: plain `cuda` means the GPU of its local rank (as torchrun scripts pick it); anything else as given. */
+export function rankDevice(device: Device, env: DistEnv | null): Device {
+  return env !== null && device === 'cuda' ? `cuda:${env.localRank}` : device;
 }

@@ -4,7 +4,13 @@
  * output (local rank 0 keeps the terminal, so its progress bar works; the others' lines are prefixed
  * with their rank), and supervises them: when one fails (an exit code other than 0, or a signal) it
  * says which and why in one line and stops the others (SIGTERM, then SIGKILL after a grace period),
- * instead of leaving them waiting on a collective. SIGINT/SIGTERM to the launcher go to every worker.
+ * instead of leaving them waiting on a collective.
+ *
+ * Signals. The workers run in their own process group, so a Ctrl-C on the terminal reaches the
+ * launcher alone, which passes each SIGINT/SIGTERM on to every worker exactly once: at the first, the
+ * workers agree on a step to stop after, rank 0 saves a checkpoint and they exit 130/143 (src/train/
+ * signals.ts); at the second they quit at once; at a third the launcher kills them. Workers started by
+ * this launcher stop by themselves when it dies (STAD_LAUNCHER_PID, watched in src/distributed/orphan.ts).
  *
  * The launcher never loads libtorch; each worker is this same program (`stad train ...`) started again.
  */
@@ -12,6 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { workerEnv, type DistEnv } from './env.js';
+import { LAUNCHER_PID_VAR } from './orphan.js';
 
 export interface LaunchOptions {
   nprocPerNode: number;
@@ -72,6 +79,8 @@ export async function launchWorkers(o: LaunchOptions): Promise<LaunchResult> {
   let failure: string | null = null;
   let exitCode = 0;
   let killTimer: NodeJS.Timeout | null = null;
+  let signalled: NodeJS.Signals | null = null; // a user's signal, passed on
+  let signals = 0;
 
   const stopAll = () => {
     for (const c of children) if (!c.done) c.child.kill('SIGTERM');
@@ -80,12 +89,15 @@ export async function launchWorkers(o: LaunchOptions): Promise<LaunchResult> {
     }, grace);
   };
   const onSignal = (sig: NodeJS.Signals) => {
-    if (failure === null) {
-      failure = `stad train: ${sig} received; stopping the workers`;
-      exitCode = 130;
-      err.write(`${failure}\n`);
+    signals++;
+    signalled ??= sig;
+    if (signals >= 3) {
+      err.write(`stad train: ${sig} a third time: killing the workers\n`);
+      for (const c of children) if (!c.done) c.child.kill('SIGKILL');
+      return;
     }
-    stopAll();
+    if (signals === 1 && failure === null) err.write(`stad train: ${sig}: passed to the workers (they stop after the current step, rank 0 saves)\n`);
+    for (const c of children) if (!c.done) c.child.kill(sig);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -95,8 +107,10 @@ export async function launchWorkers(o: LaunchOptions): Promise<LaunchResult> {
       const d: DistEnv = { rank: o.nodeRank * o.nprocPerNode + localRank, worldSize, localRank, localWorldSize: o.nprocPerNode, masterAddr: o.masterAddr, masterPort };
       const keepsTerminal = localRank === 0;
       const child = spawn(process.execPath, [...process.execArgv, ...o.workerArgv], {
-        env: { ...process.env, ...o.env, ...workerEnv(d) },
+        env: { ...process.env, ...o.env, ...workerEnv(d), [LAUNCHER_PID_VAR]: String(process.pid) },
         stdio: keepsTerminal ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+        // a process group of its own: the terminal's Ctrl-C reaches the launcher only, which passes it on once
+        detached: true,
       });
       const entry = { child, rank: d.rank, done: false };
       children.push(entry);
@@ -117,7 +131,10 @@ export async function launchWorkers(o: LaunchOptions): Promise<LaunchResult> {
         });
         child.once('exit', (code, signal) => {
           entry.done = true;
-          if ((code !== 0 || signal) && failure === null) {
+          // after a user's signal, a worker that saved and stopped (130/143) is no failure
+          const stoppedBySignal = signalled !== null && (code === 130 || code === 143 || signal === signalled);
+          if (stoppedBySignal && failure === null) exitCode = signalled === 'SIGTERM' ? 143 : 130;
+          if ((code !== 0 || signal) && !stoppedBySignal && failure === null) {
             const others = children.filter((c) => !c.done).length;
             failure = `stad train: rank ${d.rank} (pid ${child.pid}) ${describeExit(code, signal)}${others ? `; stopping the other ${others} worker${others > 1 ? 's' : ''}` : ''}`;
             exitCode = signal ? 1 : (code ?? 1);

@@ -6,10 +6,9 @@
  * Each Node environment that loads the binding (the main thread, a worker thread) has its own table.
  */
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
 import { defaultThreadCount } from '../util/cpu.js';
 
 export type Handle = number;
@@ -180,10 +179,39 @@ export interface NativeBinding
   sort(h: H, dim: number, descending: boolean, stable?: boolean): [H, H];
   argsort(h: H, dim: number, descending: boolean, stable?: boolean): H;
 
+  cudaIsAvailable(): boolean;
+  cudaDeviceCount(): number;
+  /** Waits for one device's queued work, or every device's (and any non-blocking copy to the host). */
+  cudaSynchronize(index?: number): void;
+  cudaMemoryStats(index: number): NativeCudaMemoryStats | null;
+  cudaResetPeakMemoryStats(index: number): void;
+  cudaMemoryStatsSupported(): boolean;
+  pinMemory(h: H): H;
+  isPinned(h: H): boolean;
+  setCudnnBenchmark(on: boolean): void;
+  cudnnBenchmark(): boolean;
+  setDeterministic(on: boolean): void;
+  deterministic(): boolean;
+  autocastEnter(deviceType: 'cpu' | 'cuda', dtype: string): void;
+  autocastExit(): void;
+  isAutocastEnabled(deviceType: 'cpu' | 'cuda'): boolean;
+  /** The torchvision library resolved at build time from this libtorch's installation ('' if none). */
+  torchvisionLibrary(): string;
+
   loadLibrary(path: string): void;
   hasOperator(name: string): boolean;
   roiAlign(x: H, rois: H, scale: number, outH: number, outW: number, samplingRatio: number, aligned: boolean): H;
   nms(boxes: H, scores: H, iou: number): H;
+
+  constantPad(x: H, pad: number[], value: number): H;
+}
+
+/** Bytes held by libtorch's CUDA caching allocator on one device. */
+export interface NativeCudaMemoryStats {
+  allocated: number;
+  reserved: number;
+  peakAllocated: number;
+  peakReserved: number;
 }
 
 export interface NativeBuildInfo {
@@ -195,6 +223,8 @@ export interface NativeBuildInfo {
   mkldnn: boolean;
   numThreads: number;
   parallelInfo: string;
+  /** What the binding did to glibc malloc at load (native/src/malloc_tuning.cc): "tuned: ...", "environment: VAR", "not glibc". */
+  malloc: string;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -219,22 +249,14 @@ native.setNumThreads(defaultThreadCount());
 let visionLoaded = false;
 
 /**
- * Finds torchvision's compiled operator library: $STAD_TORCHVISION_LIB, then Debian's
- * python3-torchvision, then the torchvision of `python3` (a CUDA PyTorch installation).
+ * torchvision's compiled operator library: $STAD_TORCHVISION_LIB, else the one scripts/build-native.mjs
+ * resolved from the same installation as the libtorch the binding was built against (and checked
+ * against it). No other place is searched: a torchvision of another installation would load a second
+ * libtorch into the process.
  */
 export function findTorchvisionLibrary(): string | undefined {
   if (process.env.STAD_TORCHVISION_LIB) return process.env.STAD_TORCHVISION_LIB;
-  const dirs = ['/usr/lib/python3/dist-packages/torchvision'];
-  const py = spawnSync('python3', ['-c', 'import torchvision, os; print(os.path.dirname(torchvision.__file__))'], {
-    encoding: 'utf8',
-  });
-  if (py.status === 0) dirs.push(py.stdout.trim());
-  for (const d of dirs) {
-    if (!existsSync(d)) continue;
-    const lib = readdirSync(d).find((f) => /^_C(\..*)?\.so$/.test(f));
-    if (lib) return join(d, lib);
-  }
-  return undefined;
+  return native.torchvisionLibrary() || undefined;
 }
 
 /** Loads torchvision's operators (roi_align, nms) into libtorch's dispatcher once. */
@@ -244,9 +266,14 @@ export function ensureVisionOps(): void {
     const lib = findTorchvisionLibrary();
     if (!lib) {
       throw new Error(
-        "torchvision's operator library was not found (needed for RoIAlign): install Debian's python3-torchvision or set STAD_TORCHVISION_LIB",
+        "torchvision's operator library was not found beside this libtorch when the binding was built (needed for RoIAlign): install the matching torchvision (Debian: python3-torchvision) and rebuild (npm run build), or set STAD_TORCHVISION_LIB",
       );
     }
+    // a wheel's torchvision needs libtorch_python, which takes Python's symbols from the process
+    // (scripts/build-native.mjs wrote which libpython, if any)
+    const preloadFile = join(packageRoot, 'native', 'build', 'torchvision-preload.txt');
+    const preload = !process.env.STAD_TORCHVISION_LIB && existsSync(preloadFile) ? readFileSync(preloadFile, 'utf8').trim() : '';
+    if (preload) native.loadLibrary(preload);
     native.loadLibrary(lib);
   }
   visionLoaded = true;

@@ -26,6 +26,7 @@ import type { DetectionBox } from '../eval/index.js';
 import { assignTargets, buildDetector, lossInputs, type ActionDetector, type ClipBoxes, type Targets } from '../models/index.js';
 import { buildLoss } from '../losses/index.js';
 import { UserError } from '../util/errors.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { effectiveLR, type RunConfig } from './config.js';
 import { buildOptimizer } from './optimizer.js';
@@ -33,6 +34,10 @@ import { scheduledLR } from './schedule.js';
 import { BEST_FILE, INITIAL_STATE, LATEST_FILE, loadRunCheckpoint, saveRunCheckpoint, type TrainState } from './checkpoint.js';
 import { RateMeter, estimateRemaining, isValEpoch, valPassesFrom, type TrainEvent } from './progress.js';
 import type { Validator } from './validation.js';
+import { recoverRunFolder } from './run-recovery.js';
+import { NonFiniteGuard, gradNorm, isPoisoned } from './non-finite.js';
+import { crashPoint, testStepDelay, withWritePoint } from '../util/crash-points.js';
+import { applyBackendOptions, forwardIn } from './precision.js';
 import type { DataParallel } from '../distributed/data-parallel.js';
 
 export interface TrainOptions {
@@ -56,9 +61,14 @@ export interface TrainOptions {
   /** Stop after this many finished epochs (of `config.epochs`), as if interrupted; the schedule still spans config.epochs. */
   stopAfterEpochs?: number;
   /**
+   * Polled after each optimiser step and during validation (signals.ts: SIGINT/SIGTERM): when it says
+   * true, the loop saves a resumable latest.safetensors where it stands and returns with `stopped`.
+   */
+  shouldStop?: () => boolean;
+  /**
    * Data-parallel training (src/distributed): this worker's rank in a joined process group. Each rank
-   * trains on its shard of every global batch (batchSize clips per rank), gradients are averaged, and
-   * only rank 0 writes checkpoints. Absent: one process.
+   * trains on its shard of every global batch (batchSize clips per rank), gradients are averaged, the
+   * ranks decide together to skip a step or to stop, and only rank 0 writes checkpoints. Absent: one process.
    */
   parallel?: DataParallel | null;
 }
@@ -70,6 +80,8 @@ export interface TrainResult {
   epochLosses: number[];
   /** Loss of every step run in this call (NaN for a step without boxes). */
   stepLosses: number[];
+  /** True when shouldStop ended the run early (latest.safetensors holds where it stood). */
+  stopped: boolean;
 }
 
 /** The libtorch seed of one step (and of init: epoch -1). */
@@ -163,7 +175,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const device = o.device ?? 'cpu';
   const emit = o.onEvent ?? (() => undefined);
   const dp = o.parallel ?? null;
+  const writes = dp === null || dp.isMain; // rank 0 alone writes the run folder
   torch.setNumThreads(c.threads);
+  applyBackendOptions(c);
 
   const trainSamples = samplesOfSplit(ds, c.data.trainSplit);
   if (trainSamples.length === 0) throw new UserError(`${ds.root}: split '${c.data.trainSplit}' has no annotated keyframes`);
@@ -180,9 +194,18 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     seed: c.seed,
     repeatThreshold: c.repeatThreshold ?? undefined,
     shard: dp?.shard,
+    onBadClip: c.data.onBadClip,
+    onSkip: (bad) => {
+      skippedClips++;
+      emit({ kind: 'skipped-clip', message: bad.message, skippedClips });
+    },
   });
+  let skippedClips = 0;
   try {
-    if (o.loadFrom && !o.resume) {
+    const latest = join(o.outDir, LATEST_FILE);
+    // a run killed before its first checkpoint has its config but no latest: it starts over
+    const fromCheckpoint = o.resume === true && existsSync(latest);
+    if (o.loadFrom && !fromCheckpoint) {
       const ignored = loadBackboneFrom(det, o.loadFrom);
       emit({ kind: 'note', message: `backbone from ${o.loadFrom}${ignored.length ? ` (ignored ${ignored.length} tensors outside backbone.*)` : ''}` });
     }
@@ -192,15 +215,36 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     optimizer = buildOptimizer(det, c.optim, baseLR);
     const loss = buildLoss(c.loss, lossContext(ds, c.data.trainSplit));
     let state: TrainState = structuredClone(INITIAL_STATE);
-    if (o.resume) {
-      state = loadRunCheckpoint(join(o.outDir, LATEST_FILE), det, optimizer);
-      emit({ kind: 'note', message: `resumed ${o.outDir} after epoch ${state.epoch} (iteration ${state.iteration})` });
+    if (fromCheckpoint) {
+      state = loadRunCheckpoint(latest, det, optimizer);
+      const where = state.sampler.batch > 0 ? `in epoch ${state.epoch + 1} after batch ${state.sampler.batch}` : `after epoch ${state.epoch}`;
+      emit({ kind: 'note', message: `resumed ${o.outDir} ${where} (iteration ${state.iteration})` });
+    } else if (o.resume) {
+      emit({ kind: 'note', message: `${o.outDir}: no ${LATEST_FILE} yet (stopped before the first checkpoint): starting from the beginning` });
     }
+    if (o.resume && writes) for (const message of recoverRunFolder(o.outDir, state)) emit({ kind: 'note', message });
     if (dp) {
       // the reference's logit BatchNorm sees only its rank's RoIs: a rank without any skips it
       const r = dp.attach(det, { noSyncBN: (name) => name.endsWith('logit_bn') });
       emit({ kind: 'note', message: `rank ${dp.rank} of ${dp.worldSize} (pid ${process.pid}): ${r.buckets} gradient buckets${c.distributed.syncBN ? `, ${r.syncBNLayers} SyncBatchNorm layers` : ''}` });
     }
+    skippedClips = state.skippedClips ?? 0;
+    const guard = new NonFiniteGuard(c.maxNonFinite, state.nonFiniteInRow ?? 0);
+    const asked = o.shouldStop ?? (() => false);
+    // distributed: a stop asked of any rank stops them all at the same step (a rank that went on alone would wait forever)
+    const stopNow = dp ? () => dp.anyOver(asked()) : asked;
+    let stopped = false;
+    /** Saves latest.safetensors (atomically: the previous one stays whole until the new one is). */
+    let saved: string | null = fromCheckpoint ? describeState(state) : null;
+    const saveLatest = (s: TrainState): void => {
+      if (writes) {
+        const full: TrainState = { ...s, nonFiniteInRow: guard.inRow, skippedClips };
+        withWritePoint(`checkpoint:${s.iteration}`, () => saveCheckpointOrSay(latest, det, c, full, optimizer!));
+        emit({ kind: 'checkpoint', path: latest });
+      }
+      saved = describeState(s);
+    };
+    const lastGood = (): string => (saved !== null ? `${latest} (${saved})` : `none yet (${o.outDir} has no ${LATEST_FILE})`);
     o.onReady?.(state);
     const params = det.parameters();
     const rate = new RateMeter();
@@ -208,65 +252,85 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const stepLosses: number[] = [];
     const stopAt = Math.min(c.epochs, o.stopAfterEpochs ?? c.epochs);
 
-    for (let epoch = state.epoch; epoch < stopAt; epoch++) {
+    for (let epoch = state.epoch; epoch < stopAt && !stopped; epoch++) {
       det.train();
       const batches = loader.batchesPerEpoch(epoch);
       const epochStart = performance.now();
-      let sum = 0;
-      let counted = 0;
+      // a checkpoint inside this epoch (SIGINT, checkpointEvery): go on from its batch
+      const startBatch = state.sampler.epoch === epoch ? state.sampler.batch : 0;
+      let sum = startBatch > 0 ? (state.epochLoss?.sum ?? 0) : 0;
+      let counted = startBatch > 0 ? (state.epochLoss?.counted ?? 0) : 0;
       let pending = 0; // batches whose gradients wait for the optimiser step
-      let synced = false; // distributed: the gradients of this optimiser step were averaged
-      let batch = 0;
+      let groupFinite = true; // every loss of the pending group was finite
+      let badLoss = ''; // what made the pending group's loss non-finite
+      let synced = false; // distributed: the pending group's gradients were averaged
+      let batch = startBatch;
       let t0 = performance.now();
       optimizer.zeroGrad();
-      for await (const b of loader.epoch(epoch)) {
+      for await (const b of loader.epoch(epoch, startBatch)) {
         const lr = scheduledLR(c.schedule, baseLR, c.epochs, epoch, batch, batches);
         optimizer.setLR(lr);
         torch.manualSeed(stepSeed(c.seed, epoch, batch));
+        const iteration = state.iteration + 1;
         const sync = pending + 1 === c.accumulate || batch + 1 === batches; // this batch ends an optimiser step
+        let bad = ''; // the step's loss was not finite (on this rank or, distributed, on another)
         const value = torch.tidy(() => {
-          const t = stepTargets(c, b.clips, epoch, batch, device, dp?.rank);
+          const dev = det.device; // batches follow the model (the loader itself stays on the CPU)
+          // no clips: every clip of the batch skipped (data.onBadClip)
+          const t = b.clips.length === 0 ? null : stepTargets(c, b.clips, epoch, batch, dev, dp?.rank);
+          const rois = t === null ? 0 : t.rois.shape[0];
           // distributed: the ranks skip a step together, or none does (each collective needs them all)
-          if ((dp ? dp.minOver(t.rois.shape[0]) : t.rois.shape[0]) === 0) return Number.NaN; // every box cropped out of view
-          const x = clipsToTensor(b, device); // [N, 3, T, H, W]
-          const logits = det.forward(x, t.rois); // [K, numClasses]
-          const li = lossInputs(logits, t); // [M, numClasses - 1]
+          if ((dp ? dp.minOver(rois) : rois) === 0) return Number.NaN; // no clips, or every box cropped out of view
+          const x = clipsToTensor(b, dev); // [N, 3, T, H, W]
+          const logits = forwardIn(c.amp, dev, () => det.forward(x, t!.rois)); // [K, numClasses] float32
+          const li = lossInputs(logits, t!); // [M, numClasses - 1]
           const m = li.logits.shape[0];
           const total = dp ? dp.sumOver([m])[0]! : m; // RoIs in the loss over all ranks
           if (total === 0) return Number.NaN; // no box takes part ('ignore' and no positives)
-          if (m === 0) {
-            synced ||= sync;
-            dp!.beforeBackward(sync);
-            dp!.backward(dp!.zeroLoss(logits, params));
-            return Number.NaN;
+          const l = m > 0 ? loss(det.lossLogits(li.logits), li.targets) : null; // lossLogits: the reference's logit BatchNorm (identity when logitNorm is 'none')
+          const v = l === null ? Number.NaN : isPoisoned(iteration) ? Number.NaN : l.item();
+          const mine = l !== null && !Number.isFinite(v);
+          // no backward when any rank's loss is not finite: its gradients would poison the group's
+          if (dp ? dp.anyOver(mine) : mine) {
+            bad = mine ? `loss ${v}` : 'a non-finite loss on another rank';
+            return v;
           }
-          const z = det.lossLogits(li.logits); // the reference's logit BatchNorm (identity when logitNorm is 'none')
-          const l = loss(z, li.targets);
-          // distributed: this rank's mean weighted by its share of the global batch's RoIs (see DataParallel)
-          const global = dp ? l.mul((m * dp.worldSize) / total) : l;
-          const lb = c.accumulate > 1 ? global.div(c.accumulate) : global;
           if (dp) {
             synced ||= sync;
-            dp.beforeBackward(sync);
-            dp.backward(lb);
+            dp.backwardShare(l, m, total, { accumulate: c.accumulate, sync, logits, params });
           } else {
-            lb.backward();
+            (c.accumulate > 1 ? l!.div(c.accumulate) : l!).backward();
           }
-          return l.item();
+          crashPoint(`step:${iteration}`);
+          return v;
         });
+        if (bad !== '') {
+          groupFinite = false;
+          badLoss = bad;
+        }
         pending++;
         batch++;
         state.iteration++;
         // the epoch's last batches step even when fewer than `accumulate`: an epoch ends on a step, so that
         // its checkpoint holds no half-summed gradients
-        if (pending === c.accumulate || batch === batches) { // (= sync)
-          // a cycle whose last batch every rank skipped: its earlier batches' gradients are averaged here
-          if (dp && !synced) dp.averageGradients(params);
+        if (pending === c.accumulate || batch === batches) {
+          // distributed: a group whose last batch every rank skipped has its earlier gradients averaged now
+          if (dp && !synced && groupFinite) dp.averageGradients(params);
           synced = false;
-          if (c.gradClip !== null) clipGradNorm_(params, c.gradClip);
-          optimizer.step();
+          // the norm is read back to catch a non-finite step (one host read per step; on a GPU this waits for it)
+          const norm = !groupFinite ? Number.NaN : c.gradClip !== null ? clipGradNorm_(params, c.gradClip) : gradNorm(params);
+          if (Number.isFinite(norm)) {
+            optimizer.step();
+            guard.good();
+          } else {
+            const what = groupFinite ? `gradient norm ${norm}` : badLoss;
+            emit({ kind: 'skipped-step', epoch, batch, iteration: state.iteration, message: `${what}: step skipped (no update)` });
+            guard.skipped(`epoch ${epoch + 1} batch ${batch} (iteration ${state.iteration})`, `${what}`, lastGood);
+          }
           optimizer.zeroGrad();
           pending = 0;
+          groupFinite = true;
+          badLoss = '';
         }
         stepLosses.push(value);
         if (Number.isFinite(value)) {
@@ -298,12 +362,27 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           clipsPerSec: 1 / Math.max(1e-9, rate.clipSeconds!),
           epochEtaSec: eta.epoch,
           runEtaSec: eta.run,
+          skippedClips,
         });
+        await testStepDelay();
+        // a checkpoint inside the epoch, on an optimiser step (no half-summed gradients): asked for, or due
+        const stopHere = pending === 0 && batch < batches && stopNow();
+        if (pending === 0 && batch < batches && (stopHere || (c.checkpointEvery > 0 && batch % c.checkpointEvery === 0 && guard.inRow === 0))) {
+          state = { ...state, sampler: { epoch, batch }, epochLoss: { sum, counted } };
+          saveLatest(state);
+          if (stopHere) {
+            stopped = true;
+            break;
+          }
+        }
       }
+      if (stopped) break;
       const meanLoss = counted > 0 ? sum / counted : Number.NaN;
       epochLosses.push(meanLoss);
       emit({ kind: 'epoch', epoch: epoch + 1, meanLoss, seconds: (performance.now() - epochStart) / 1000 });
-      state = { ...state, epoch: epoch + 1, sampler: { epoch: epoch + 1, batch: 0 } };
+      // where the run stands before this epoch's validation (a validation abandoned for a stop resumes here)
+      const beforeVal: TrainState = { ...state, sampler: { epoch, batch: batches }, epochLoss: { sum, counted } };
+      state = { ...state, epoch: epoch + 1, sampler: { epoch: epoch + 1, batch: 0 }, epochLoss: undefined };
 
       // rank 0's BatchNorm statistics everywhere (they differ without SyncBatchNorm): what it saves and validates
       dp?.syncBuffers(det);
@@ -311,7 +390,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       if (validate && isValEpoch(epoch + 1, c.epochs, c.valInterval)) {
         const v0 = performance.now();
         det.eval();
-        const { report } = await validate(det, ds, c.data.testSplit, {
+        let abandoned = false;
+        const run = validate(det, ds, c.data.testSplit, {
           boxes: c.data.valBoxes,
           batchSize: c.batchSize,
           testShortSide: c.data.testShortSide,
@@ -319,9 +399,31 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           numWorkers: c.workers,
           device,
           ...(dp ? { shard: { rank: dp.rank, worldSize: dp.worldSize, gather: (d: DetectionBox[]) => dp.allGatherJSON(d).flat() } } : {}),
-          onProgress: (p) => emit({ kind: 'val-progress', epoch: epoch + 1, done: p.done, total: p.total }),
+          onProgress: (p) => {
+            crashPoint(`val:${epoch + 1}`);
+            // distributed: the ranks' shares differ, so no collective here: a stop waits for the validation's end
+            if (!dp && asked()) {
+              abandoned = true;
+              throw new Error('validation abandoned for a stop');
+            }
+            emit({ kind: 'val-progress', epoch: epoch + 1, done: p.done, total: p.total });
+          },
         });
+        const outcome = await run.then(
+          (r) => r,
+          (e: unknown) => {
+            if (abandoned) return null;
+            throw e;
+          },
+        );
         det.train();
+        if (outcome === null) {
+          state = beforeVal;
+          saveLatest(state);
+          stopped = true;
+          break;
+        }
+        const { report } = outcome;
         const seconds = (performance.now() - v0) / 1000;
         const score = report.allMAP ?? Number.NEGATIVE_INFINITY;
         isBest = state.best === null || score > state.best.allMAP;
@@ -329,24 +431,41 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         emit({ kind: 'val', epoch: epoch + 1, report, seconds, isBest });
       }
       // best first: a crash between the two leaves a latest that does not yet know of this best
-      if (isBest && (!dp || dp.isMain)) {
+      if (isBest && writes) {
         const p = join(o.outDir, BEST_FILE);
-        saveRunCheckpoint(p, det, c, state);
+        withWritePoint(`best:${state.iteration}`, () => saveCheckpointOrSay(p, det, c, { ...state, nonFiniteInRow: guard.inRow, skippedClips }));
         emit({ kind: 'checkpoint', path: p });
       }
-      if (!dp || dp.isMain) {
-        const latest = join(o.outDir, LATEST_FILE);
-        saveRunCheckpoint(latest, det, c, state, optimizer);
-        emit({ kind: 'checkpoint', path: latest });
-      }
+      saveLatest(state);
+      if (stopNow() && epoch + 1 < stopAt) stopped = true;
     }
-    return { detector: det, state, epochLosses, stepLosses };
+    optimizer?.zeroGrad(); // the returned detector carries no gradients
+    return { detector: det, state, epochLosses, stepLosses, stopped };
   } catch (e) {
+    optimizer?.zeroGrad(); // before the parameters go: zeroGrad touches them
     det.dispose();
     throw e;
   } finally {
-    optimizer?.zeroGrad();
     optimizer?.dispose();
     await loader.close();
+  }
+}
+
+/** `epoch 3, batch 40` / `after epoch 2`: where a checkpoint's state stands, for messages. */
+export function describeState(s: TrainState): string {
+  return s.sampler.epoch === s.epoch && s.sampler.batch > 0 ? `epoch ${s.epoch + 1}, after batch ${s.sampler.batch}` : `after epoch ${s.epoch}`;
+}
+
+/**
+ * Saves a run checkpoint; a write that fails (a full disk, a read-only folder) is one line saying that
+ * the previous checkpoint at `path`, if any, is intact (the atomic write never touched it).
+ */
+function saveCheckpointOrSay(path: string, det: ActionDetector, c: RunConfig, state: TrainState, optimizer?: Optimizer<{ lr: number }>): void {
+  try {
+    saveRunCheckpoint(path, det, c, state, optimizer);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    const previous = existsSync(path) ? `the previous ${path} is intact` : `no earlier checkpoint was written`;
+    throw new UserError(`${e.message}; the run stopped (${describeState(state)} not saved), ${previous}; free space and continue with --resume`);
   }
 }

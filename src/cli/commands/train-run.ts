@@ -3,7 +3,8 @@
  * for "nothing half-written": config, dataset, frames, run folder and checkpoints are all checked, and
  * the run folder is created only when the trainer is ready to take its first step.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { makeDirs } from '../../util/fs.js';
 import { join } from 'node:path';
 import { loadDataset, type Dataset } from '../../data/dataset.js';
 import { samplesOfSplit } from '../../data/samples.js';
@@ -16,7 +17,9 @@ import { describeLR, loadRunConfig, resolveRunConfig, type RunConfig } from '../
 import { checkNewRunDir, readRunConfig, writeRunConfig, LATEST_FILE, METRICS_FILE, BEST_FILE } from '../../train/checkpoint.js';
 import { MetricsWriter, TrainReporter } from '../../train/progress.js';
 import { defaultValidator } from '../../train/validation.js';
-import { distEnvFromProcess } from '../../distributed/env.js';
+import { StopRequest, exitCodeOf } from '../../train/signals.js';
+import { parseDeviceFlag, requireDevice } from '../device-flag.js';
+import { distEnvFromProcess, rankDevice } from '../../distributed/env.js';
 
 export interface TrainCommandFlags {
   config?: string;
@@ -31,6 +34,10 @@ export interface TrainCommandFlags {
   workers?: number;
   threads?: number;
   logEvery: number;
+  device: string;
+  amp?: string;
+  cudnnBenchmark?: boolean;
+  deterministic?: boolean;
 }
 
 /** Every clip of every sample has its frames (a missing one is a UserError now, not hours into the run). */
@@ -51,6 +58,9 @@ function overridesOf(flags: TrainCommandFlags): string[] {
   const sets = [...flags.set];
   if (flags.workers !== undefined) sets.push(`workers=${flags.workers}`);
   if (flags.threads !== undefined) sets.push(`threads=${flags.threads}`);
+  if (flags.amp !== undefined) sets.push(`amp=${flags.amp}`);
+  if (flags.cudnnBenchmark) sets.push('cudnnBenchmark=true');
+  if (flags.deterministic) sets.push('deterministic=true');
   return sets;
 }
 
@@ -62,9 +72,11 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
   let config: RunConfig;
   let outDir: string;
   let modelFromPreset = false;
+  // distributed: `cuda` is the GPU of this worker's local rank
+  const device = rankDevice(parseDeviceFlag(flags.device), distEnv);
   if (flags.resume !== undefined) {
     if (flags.config !== undefined || flags.set.length > 0 || flags.batchSize !== undefined || flags.out !== undefined || !flags.scaleLr) {
-      throw new UserError('--resume: takes the run\'s saved config; only --data, --epochs, --workers and --threads may change');
+      throw new UserError('--resume: takes the run\'s saved config; only --data, --epochs, --workers, --threads, --device, --amp, --cudnn-benchmark and --deterministic may change');
     }
     outDir = flags.resume;
     const saved = readRunConfig(outDir);
@@ -73,7 +85,6 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
       epochs: flags.epochs,
       data: flags.data,
     }).config;
-    if (!existsSync(join(outDir, LATEST_FILE))) throw new UserError(`--resume ${outDir}: no ${LATEST_FILE} (the run stopped before its first epoch ended; start it again)`);
   } else {
     if (flags.config === undefined) throw new UserError('--config: required (a preset name from configs/ or a JSON file)');
     const r = loadRunConfig(flags.config, { sets: overridesOf(flags), epochs: flags.epochs, batchSize: flags.batchSize, scaleLr: flags.scaleLr, data: flags.data });
@@ -83,6 +94,7 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
     if (isMain) checkNewRunDir(outDir);
   }
   if (flags.loadFrom !== undefined && !existsSync(flags.loadFrom)) throw new UserError(`--load-from ${flags.loadFrom}: no such file`);
+  await requireDevice(device);
 
   const ds: Dataset = await loadDataset(config.data.dir, { actionAttribute: config.data.actionAttribute });
   if (modelFromPreset && config.model.head.numClasses !== ds.classes.length && ds.classes.length >= 2) {
@@ -99,15 +111,24 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
   await checkFrames(testSamples, config);
 
   const validator = await defaultValidator();
+  const { GpuProgressInfo } = await import('../../train/gpu-line.js');
+  const gpuInfo = new GpuProgressInfo(device);
   const { joinDataParallel, workerReporter, runWorker } = await import('./train-worker.js');
-  const parallel = distEnv ? await joinDataParallel(distEnv, config) : null;
-  const reporter = isMain ? new TrainReporter({ logEvery: flags.logEvery, formatReport: (r) => formatTextReport(r, { perVideo: true }) }) : workerReporter(err);
+  const parallel = distEnv ? await joinDataParallel(distEnv, config, device) : null;
+  const reporter = isMain
+    ? new TrainReporter({ logEvery: flags.logEvery, formatReport: (r) => formatTextReport(r, { perVideo: true }), stepInfo: () => gpuInfo.text() })
+    : workerReporter(err);
   const metrics = new MetricsWriter(join(outDir, METRICS_FILE));
   let ready = false;
-  if (isMain) err.write(`${describeLR(parallel ? { ...config, batchSize: config.batchSize * parallel.worldSize } : config)}\n`);
-  if (isMain && parallel) err.write(`distributed: ${parallel.worldSize} processes x ${config.batchSize} clips = ${parallel.worldSize * config.batchSize} clips per batch (${config.distributed.backend}${config.distributed.syncBN ? ', SyncBatchNorm' : ''})\n`);
-  if (isMain) err.write(`train: ${trainSamples.length} keyframes in '${config.data.trainSplit}', validation: ${testSamples.length} in '${config.data.testSplit}'; ${config.threads} threads, ${config.workers} loader workers\n`);
-  if (!validator && isMain) err.write('validation: not in this build (src/train/evaluate.ts is missing): no validation, no best.safetensors\n');
+  if (isMain) {
+    err.write(`${describeLR(parallel ? { ...config, batchSize: config.batchSize * parallel.worldSize } : config)}\n`);
+    if (parallel) err.write(`distributed: ${parallel.worldSize} processes x ${config.batchSize} clips = ${parallel.worldSize * config.batchSize} clips per batch (${config.distributed.backend}${config.distributed.syncBN ? ', SyncBatchNorm' : ''})\n`);
+    err.write(`train: ${trainSamples.length} keyframes in '${config.data.trainSplit}', validation: ${testSamples.length} in '${config.data.testSplit}'; ${config.threads} threads, ${config.workers} loader workers; device ${device}${config.amp === 'none' ? '' : `, amp ${config.amp}`}\n`);
+    if (!validator) err.write('validation: not in this build (src/train/evaluate.ts is missing): no validation, no best.safetensors\n');
+  }
+  // Ctrl-C / SIGTERM: save where the run stands and say how to go on (a second one quits at once);
+  // distributed, the ranks agree on the step to stop after and rank 0 saves
+  const stop = new StopRequest((line) => err.write(`\n${line}\n`)).install();
   const result = await runWorker(parallel, () => train({
     parallel,
     config,
@@ -116,10 +137,11 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
     resume: flags.resume !== undefined,
     loadFrom: flags.loadFrom,
     validator,
+    device,
     onReady: (state) => {
-      if (!isMain) return;
+      if (!isMain) return; // rank 0 alone writes the run folder
       if (flags.resume === undefined) {
-        mkdirSync(outDir, { recursive: true });
+        makeDirs(outDir);
         writeRunConfig(outDir, config);
       } else if (state.epoch >= config.epochs) {
         err.write(`${outDir}: already trained for ${state.epoch} epochs (of ${config.epochs}); pass --epochs to go on\n`);
@@ -131,10 +153,21 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
       reporter.handle(e);
       if (ready) metrics.handle(e);
     },
-  }));
-  if (!result) return;
+    shouldStop: stop.requested,
+  })).finally(() => stop.uninstall());
+  if (!result) return; // a failed collective, reported
   try {
-    if (!isMain) return;
+    if (!isMain) {
+      if (result.stopped) process.exitCode = exitCodeOf(stop.signal ?? 'SIGINT');
+      return;
+    }
+    if (result.stopped) {
+      // distributed, the signal may have reached another rank only
+      const by = stop.signal ?? 'a stop asked of another worker';
+      err.write(`${by}: saved ${join(outDir, LATEST_FILE)} (iteration ${result.state.iteration}); continue with: stad train --resume ${outDir}${parallel ? ' and the same launch' : ''}\n`);
+      process.exitCode = exitCodeOf(stop.signal ?? 'SIGINT');
+      return;
+    }
     const best = result.state.best;
     const lines = [`done: ${result.state.epoch} epochs, ${result.state.iteration} iterations; ${join(outDir, LATEST_FILE)}`];
     if (best) lines.push(`best all_mAP@0.5IOU= ${best.allMAP.toFixed(4)} after epoch ${best.epoch}: ${join(outDir, BEST_FILE)}`);

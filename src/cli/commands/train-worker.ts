@@ -7,10 +7,16 @@ import { DataParallel, CollectiveError } from '../../distributed/data-parallel.j
 import type { DistEnv } from '../../distributed/env.js';
 import type { RunConfig } from '../../train/config.js';
 import type { TrainEvent } from '../../train/progress.js';
+import type { Device } from '../../torch/dtype.js';
+import { UserError } from '../../util/errors.js';
+import { exitWithLauncher } from '../../distributed/orphan.js';
 
-export async function joinDataParallel(env: DistEnv, config: RunConfig): Promise<DataParallel> {
+/** Joins the job's process group; NCCL's collectives run on the worker's GPU, Gloo's on the CPU. */
+export async function joinDataParallel(env: DistEnv, config: RunConfig, device: Device): Promise<DataParallel> {
+  exitWithLauncher(); // a worker of stad's launcher does not outlive it
   const d = config.distributed;
-  return DataParallel.join(env, { syncBN: d.syncBN, bucketCapMB: d.bucketCapMB, timeoutMs: d.timeoutSec * 1000, backend: d.backend, device: d.backend === 'nccl' ? `cuda:${env.localRank}` : 'cpu' });
+  if (d.backend === 'nccl' && !device.startsWith('cuda')) throw new UserError(`distributed.backend: nccl needs --device cuda (got ${device})`);
+  return DataParallel.join(env, { syncBN: d.syncBN, bucketCapMB: d.bucketCapMB, timeoutMs: d.timeoutSec * 1000, backend: d.backend, device: d.backend === 'nccl' ? device : 'cpu' });
 }
 
 /** Ranks other than 0 show their notes only (rank 0 shows progress, validation and checkpoints). */
