@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distEnvFromProcess, workerEnv } from '../../src/distributed/env.js';
+import { distEnvFromProcess, rankDevice, workerEnv } from '../../src/distributed/env.js';
 import { withoutLauncherFlags } from '../../src/cli/commands/train-launch.js';
 
 test('no distributed variables: a 1-process run', () => {
@@ -30,4 +30,12 @@ test("the launcher's flags are taken out of the workers' arguments", () => {
     withoutLauncherFlags(['train', '--nproc-per-node', '2', '--config', 'c.json', '--master-port=1234', '--nnodes', '1', '--out', 'x']),
     ['train', '--config', 'c.json', '--out', 'x'],
   );
+});
+
+test("a worker's plain cuda is its local rank's GPU; cpu and an explicit cuda:N stay", () => {
+  const d = distEnvFromProcess({ RANK: '3', WORLD_SIZE: '4', LOCAL_RANK: '1', MASTER_ADDR: 'x', MASTER_PORT: '1' });
+  assert.equal(rankDevice('cuda', d), 'cuda:1');
+  assert.equal(rankDevice('cpu', d), 'cpu');
+  assert.equal(rankDevice('cuda:0', d), 'cuda:0');
+  assert.equal(rankDevice('cuda', null), 'cuda');
 });
