@@ -61,7 +61,10 @@ export function freePort(): Promise<number> {
 function prefixLines(stream: NodeJS.ReadableStream, prefix: string, to: NodeJS.WritableStream): void {
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   // a worker's progress redraws (\r) become separate lines here: only rank 0 has the terminal
-  rl.on('line', (line) => to.write(`${prefix}${line.split('\r').pop()}\n`));
+  rl.on('line', (line) => {
+    const last = line.split('\r').pop()!;
+    if (last.trim() !== '') to.write(`${prefix}${last}\n`); // a bare '[rank 1] ' says nothing
+  });
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {

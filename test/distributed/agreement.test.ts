@@ -7,7 +7,8 @@
  *   as torchrun starts them (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT in the environment), which
  *   also covers joining without stad's launcher;
  * - SIGINT to stad's launcher: passed to every worker once, the ranks stop after the same step, rank 0
- *   alone saves, the job exits 130, and `--resume` with the same launch finishes the run.
+ *   alone saves, the job exits 130, and `--resume` with the same launch finishes the run;
+ * - the launcher killed with SIGKILL: its workers (in their own process group) stop by themselves.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -120,4 +121,31 @@ test("SIGINT to stad's launcher: the workers stop after the same step, rank 0 sa
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /resumed .* (in epoch|after epoch)/);
   assert.match(resumed.stdout, /done: 2 epochs/);
+});
+
+test('the launcher killed with SIGKILL: its workers notice and exit', { timeout: 300_000 }, async () => {
+  const cfg = configFile('orphaned', { batchSize: 1, epochs: 50, distributed: { timeoutSec: 60 } });
+  const env = { ...process.env, CI: 'true', FORCE_COLOR: '0', STAD_TEST_STEP_DELAY_MS: '300' };
+  const child = spawn(process.execPath, [cli, 'train', '--config', cfg, '--out', join(fx.dir, 'orphaned'), '--nproc-per-node', '2'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  const pids = await new Promise<number[]>((resolve) => {
+    child.stderr.on('data', (s: string) => {
+      stderr += s;
+      const found = [...stderr.matchAll(/rank \d of 2 \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+      if (found.length === 2) resolve(found);
+    });
+  });
+  child.kill('SIGKILL');
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // no wall-clock assertion: a worker that never noticed would time the test out
+  while (pids.some(alive)) await new Promise((r) => setTimeout(r, 200));
+  assert.ok(!pids.some(alive));
 });
