@@ -34,11 +34,12 @@ function run(cmd, cmdArgs, opts = {}) {
 // libtorch-dev: tensors, autograd, kernels. python3-torchvision: torchvision's compiled operator
 // library (roi_align, nms), which our binding dlopens; it also brings python3-torch, the PyTorch of the
 // same libtorch that the benchmarks compare against. ffmpeg: video decoding. cmake, g++, make: the build.
+// libgloo-dev: the Gloo headers c10d's CPU process group needs (multi-process training).
 // chromium: the headless browser the HTML report's test opens the report in (driven by playwright-core,
 // which must never download a browser of its own).
 // A machine that brings its own libtorch ($LIBTORCH, e.g. a CUDA PyTorch on a GPU machine) and has no
 // Debian package manager skips this step.
-const debianPackages = ['libtorch-dev', 'python3-torchvision', 'python3-torch', 'ffmpeg', 'cmake', 'g++', 'make', 'chromium'];
+const debianPackages = ['libtorch-dev', 'libgloo-dev', 'python3-torchvision', 'python3-torch', 'ffmpeg', 'cmake', 'g++', 'make', 'chromium'];
 
 function missingDebianPackages() {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...debianPackages], {

@@ -81,6 +81,8 @@ STAD_OP(buildInfo) {
   return o;
 }
 
+void registerDistributedOps(Napi::Env env, Napi::Object exports, TensorTable* table);  // ops_distributed.cc
+
 }  // namespace stad
 
 // Runs once per Node environment that loads the addon (the main thread, and each worker thread that
@@ -106,6 +108,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerVisionOps(env, exports, table);
   registerNN2dOps(env, exports, table);
   registerDeviceOps(env, exports, table);
+  registerDistributedOps(env, exports, table);
   return exports;
 }
 

@@ -14,6 +14,7 @@ import { sampleClipFrames, type ClipSpec } from './clip.js';
 import { runClipJob, openSource, type ClipJob, type FrameSourceSpec } from './clip-job.js';
 import { Rng } from './rng.js';
 import { epochOrder, repeatFactors } from './sampler.js';
+import { globalBatchCount, shardBatches, type ShardSpec } from '../distributed/sampler.js';
 import type { Size } from './frames.js';
 import {
   planTest,
@@ -83,6 +84,8 @@ export interface LoaderOptions {
   dropLast?: boolean;
   /** Repeat factor sampling threshold t (LVIS); omit to visit each clip once per epoch. */
   repeatThreshold?: number;
+  /** Distributed training: this rank's part of every global batch (src/distributed/sampler.ts); batchSize is per rank. */
+  shard?: ShardSpec;
   /**
    * A clip whose frames cannot be read or decoded: 'stop' (default) fails the batch with a UserError
    * naming the video and time; 'skip' leaves the clip out of its batch (a batch may come out empty)
@@ -153,7 +156,12 @@ class WorkerPool {
 }
 
 export class ClipLoader {
-  private readonly o: Required<Omit<LoaderOptions, 'repeatThreshold' | 'augmentation' | 'onSkip'>> & { augmentation: TrainAugmentation; repeatThreshold?: number; onSkip?: LoaderOptions['onSkip'] };
+  private readonly o: Required<Omit<LoaderOptions, 'repeatThreshold' | 'augmentation' | 'onSkip' | 'shard'>> & {
+    augmentation: TrainAugmentation;
+    repeatThreshold?: number;
+    onSkip?: LoaderOptions['onSkip'];
+    shard?: ShardSpec;
+  };
   private pool: WorkerPool | null = null;
   private readonly sizes = new Map<string, Promise<Size>>();
   private readonly repeat: number[] | undefined;
@@ -173,6 +181,7 @@ export class ClipLoader {
       shuffle: opts.shuffle ?? opts.mode === 'train',
       dropLast: opts.dropLast ?? false,
       repeatThreshold: opts.repeatThreshold,
+      shard: opts.shard,
       onBadClip: opts.onBadClip ?? 'stop',
       onSkip: opts.onSkip,
     };
@@ -182,6 +191,7 @@ export class ClipLoader {
   /** Number of batches in an epoch (with repeat factor sampling it varies slightly by epoch). */
   batchesPerEpoch(epoch = 0): number {
     const n = this.order(epoch).length;
+    if (this.o.shard) return globalBatchCount(n, this.o.batchSize, this.o.shard.worldSize, this.o.dropLast);
     return this.o.dropLast ? Math.floor(n / this.o.batchSize) : Math.ceil(n / this.o.batchSize);
   }
 
@@ -273,17 +283,19 @@ export class ClipLoader {
     const nb = this.o.dropLast ? Math.floor(order.length / B) : Math.ceil(order.length / B);
     const inFlight: Promise<ClipBatch>[] = [];
     let next = startBatch;
+    const shards = this.o.shard ? shardBatches(order, B, this.o.shard, this.o.dropLast) : null;
+    const nbAll = shards ? shards.length : nb;
     const launch = () => {
       const start = next * B;
-      const p = this.loadBatch(order.slice(start, start + B), epoch, start);
+      const p = shards ? this.loadBatch(shards[next]!.indices, epoch, shards[next]!.firstPosition) : this.loadBatch(order.slice(start, start + B), epoch, start);
       p.catch(() => undefined); // surfaced when awaited; avoid an unhandled rejection meanwhile
       inFlight.push(p);
       next++;
     };
-    while (next < nb && inFlight.length <= this.o.prefetch) launch();
+    while (next < nbAll && inFlight.length <= this.o.prefetch) launch();
     while (inFlight.length > 0) {
       const batch = await inFlight.shift()!;
-      if (next < nb) launch();
+      if (next < nbAll) launch();
       yield batch;
     }
   }

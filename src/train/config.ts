@@ -15,6 +15,7 @@ import { ModelConfigSchema, modelPreset } from '../models/presets.js';
 import { LossConfigSchema } from '../losses/index.js';
 import { DEFAULT_DATA_DIR } from '../data/defaults.js';
 import { UserError } from '../util/errors.js';
+import { DistributedConfigSchema } from '../distributed/config.js';
 
 const posInt = (what = 'a positive integer') => z.number({ error: `expected ${what}` }).int(`expected ${what}`).min(1, `expected ${what}`);
 const positive = () => z.number({ error: 'expected a positive number' }).positive('expected a positive number');
@@ -118,6 +119,7 @@ export const RunConfigSchema = z.strictObject({
   cudnnBenchmark: z.boolean().default(false).describe("cuDNN's autotuner (torch.backends.cudnn.benchmark): faster convolutions on a GPU once each input shape was timed; --cudnn-benchmark"),
   deterministic: z.boolean().default(false).describe('deterministic algorithms only (torch.use_deterministic_algorithms, cuDNN deterministic, fixed cuBLAS workspace): reproducible GPU runs, slower; --deterministic'),
   threads: posInt().default(1).describe("libtorch's intra-op threads (1 measured fastest for the tiny preset on the shared 2-core machine: bench/RESULTS.md, train)"),
+  distributed: DistributedConfigSchema.default(DistributedConfigSchema.parse({})).describe('multi-process training (stad train --nproc-per-node, torchrun): batchSize is per process'),
 });
 
 export type RunConfig = z.infer<typeof RunConfigSchema>;

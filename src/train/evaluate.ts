@@ -42,6 +42,11 @@ export interface EvaluateOptions {
   device?: Device;
   /** Called after each batch: done/total in keyframes. */
   onProgress?: ProgressCallback;
+  /**
+   * Distributed validation: this rank classifies its contiguous share of the keyframes, `gather`
+   * returns every rank's detections in rank order (so in the split's order), and every rank scores them.
+   */
+  shard?: { rank: number; worldSize: number; gather: (local: DetectionBox[]) => DetectionBox[] };
 }
 
 export interface EvaluationResult {
@@ -97,7 +102,10 @@ const clip01 = (v: number): number => Math.min(1, Math.max(0, v));
  */
 export async function evaluateDetector(det: ActionDetector, dataset: Dataset, split: string, o: EvaluateOptions): Promise<EvaluationResult> {
   const labelMap: LabelMap = checkClasses(det, dataset);
-  const { samples, timestamps } = samplesWithTimestamps(dataset, split);
+  const all = samplesWithTimestamps(dataset, split);
+  const [from, to] = o.shard ? shareOf(all.samples.length, o.shard) : [0, all.samples.length];
+  const samples = all.samples.slice(from, to);
+  const timestamps = all.timestamps.slice(from, to);
   const gt = groundTruthOfSplit(dataset, split);
   const frameSizes = new Map(videosOfSplit(dataset, split).flatMap((v) => (v.frameSize ? [[v.name, v.frameSize] as const] : [])));
   const numClasses = det.numClasses;
@@ -152,8 +160,14 @@ export async function evaluateDetector(det: ActionDetector, dataset: Dataset, sp
     for (const [m, training] of modes) m.training = training;
     await loader.close();
   }
-  const report = evaluateFrameMAP(boxTableFromRows(gt, 'ground truth'), boxTableFromRows(detections, 'detections'), labelMap, { perVideo: true });
-  return { report, detections };
+  const every = o.shard ? o.shard.gather(detections) : detections;
+  const report = evaluateFrameMAP(boxTableFromRows(gt, 'ground truth'), boxTableFromRows(every, 'detections'), labelMap, { perVideo: true });
+  return { report, detections: every };
+}
+
+/** Rank r's contiguous share [from, to) of n items. */
+function shareOf(n: number, s: { rank: number; worldSize: number }): [number, number] {
+  return [Math.floor((s.rank * n) / s.worldSize), Math.floor(((s.rank + 1) * n) / s.worldSize)];
 }
 
 /** The dataset's label map, after checking that the detector has one output per dataset class. */

@@ -22,6 +22,7 @@ import { clipsToTensor } from '../data/collate.js';
 import { samplesOfSplit } from '../data/samples.js';
 import { computeStats } from '../data/stats.js';
 import type { Dataset } from '../data/dataset.js';
+import type { DetectionBox } from '../eval/index.js';
 import { assignTargets, buildDetector, lossInputs, type ActionDetector, type ClipBoxes, type Targets } from '../models/index.js';
 import { buildLoss } from '../losses/index.js';
 import { UserError } from '../util/errors.js';
@@ -37,6 +38,7 @@ import { recoverRunFolder } from './run-recovery.js';
 import { NonFiniteGuard, gradNorm, isPoisoned } from './non-finite.js';
 import { crashPoint, testStepDelay, withWritePoint } from '../util/crash-points.js';
 import { applyBackendOptions, forwardIn } from './precision.js';
+import type { DataParallel } from '../distributed/data-parallel.js';
 
 export interface TrainOptions {
   config: RunConfig;
@@ -63,6 +65,12 @@ export interface TrainOptions {
    * true, the loop saves a resumable latest.safetensors where it stands and returns with `stopped`.
    */
   shouldStop?: () => boolean;
+  /**
+   * Data-parallel training (src/distributed): this worker's rank in a joined process group. Each rank
+   * trains on its shard of every global batch (batchSize clips per rank), gradients are averaged, the
+   * ranks decide together to skip a step or to stop, and only rank 0 writes checkpoints. Absent: one process.
+   */
+  parallel?: DataParallel | null;
 }
 
 export interface TrainResult {
@@ -90,8 +98,9 @@ function toClipBoxes(c: LoadedClip, minScore: number): ClipBoxes {
  * The RoIs and targets of one training step: the assigner with the run's settings and the step's keyed
  * Rng. Exported so that bench/train can give PyTorch exactly the batches this loop trains on.
  */
-export function stepTargets(c: RunConfig, clips: readonly LoadedClip[], epoch: number, batch: number, device: torch.Device): Targets {
-  const rng = new Rng(c.seed, 'assign', epoch, batch);
+export function stepTargets(c: RunConfig, clips: readonly LoadedClip[], epoch: number, batch: number, device: torch.Device, rank = 0): Targets {
+  // rank > 0 draws its own numbers (rank 0 draws what a 1-process run draws)
+  const rng = rank === 0 ? new Rng(c.seed, 'assign', epoch, batch) : new Rng(c.seed, 'assign', epoch, batch, rank);
   return assignTargets(
     clips.map((clip) => toClipBoxes(clip, c.assigner.minProposalScore)),
     {
@@ -165,6 +174,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const ds = o.dataset;
   const device = o.device ?? 'cpu';
   const emit = o.onEvent ?? (() => undefined);
+  const dp = o.parallel ?? null;
+  const writes = dp === null || dp.isMain; // rank 0 alone writes the run folder
   torch.setNumThreads(c.threads);
   applyBackendOptions(c);
 
@@ -182,6 +193,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     numWorkers: c.workers,
     seed: c.seed,
     repeatThreshold: c.repeatThreshold ?? undefined,
+    shard: dp?.shard,
     onBadClip: c.data.onBadClip,
     onSkip: (bad) => {
       skippedClips++;
@@ -198,7 +210,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       emit({ kind: 'note', message: `backbone from ${o.loadFrom}${ignored.length ? ` (ignored ${ignored.length} tensors outside backbone.*)` : ''}` });
     }
     if (device !== 'cpu') det.to(device);
-    const baseLR = effectiveLR(c);
+    // the learning rate scales with the global batch (batchSize clips on each rank)
+    const baseLR = effectiveLR(dp ? { ...c, batchSize: c.batchSize * dp.worldSize } : c);
     optimizer = buildOptimizer(det, c.optim, baseLR);
     const loss = buildLoss(c.loss, lossContext(ds, c.data.trainSplit));
     let state: TrainState = structuredClone(INITIAL_STATE);
@@ -209,18 +222,27 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     } else if (o.resume) {
       emit({ kind: 'note', message: `${o.outDir}: no ${LATEST_FILE} yet (stopped before the first checkpoint): starting from the beginning` });
     }
-    if (o.resume) for (const message of recoverRunFolder(o.outDir, state)) emit({ kind: 'note', message });
+    if (o.resume && writes) for (const message of recoverRunFolder(o.outDir, state)) emit({ kind: 'note', message });
+    if (dp) {
+      // the reference's logit BatchNorm sees only its rank's RoIs: a rank without any skips it
+      const r = dp.attach(det, { noSyncBN: (name) => name.endsWith('logit_bn') });
+      emit({ kind: 'note', message: `rank ${dp.rank} of ${dp.worldSize} (pid ${process.pid}): ${r.buckets} gradient buckets${c.distributed.syncBN ? `, ${r.syncBNLayers} SyncBatchNorm layers` : ''}` });
+    }
     skippedClips = state.skippedClips ?? 0;
     const guard = new NonFiniteGuard(c.maxNonFinite, state.nonFiniteInRow ?? 0);
-    const stopNow = o.shouldStop ?? (() => false);
+    const asked = o.shouldStop ?? (() => false);
+    // distributed: a stop asked of any rank stops them all at the same step (a rank that went on alone would wait forever)
+    const stopNow = dp ? () => dp.anyOver(asked()) : asked;
     let stopped = false;
     /** Saves latest.safetensors (atomically: the previous one stays whole until the new one is). */
     let saved: string | null = fromCheckpoint ? describeState(state) : null;
     const saveLatest = (s: TrainState): void => {
-      const full: TrainState = { ...s, nonFiniteInRow: guard.inRow, skippedClips };
-      withWritePoint(`checkpoint:${s.iteration}`, () => saveCheckpointOrSay(latest, det, c, full, optimizer!));
+      if (writes) {
+        const full: TrainState = { ...s, nonFiniteInRow: guard.inRow, skippedClips };
+        withWritePoint(`checkpoint:${s.iteration}`, () => saveCheckpointOrSay(latest, det, c, full, optimizer!));
+        emit({ kind: 'checkpoint', path: latest });
+      }
       saved = describeState(s);
-      emit({ kind: 'checkpoint', path: latest });
     };
     const lastGood = (): string => (saved !== null ? `${latest} (${saved})` : `none yet (${o.outDir} has no ${LATEST_FILE})`);
     o.onReady?.(state);
@@ -240,6 +262,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       let counted = startBatch > 0 ? (state.epochLoss?.counted ?? 0) : 0;
       let pending = 0; // batches whose gradients wait for the optimiser step
       let groupFinite = true; // every loss of the pending group was finite
+      let badLoss = ''; // what made the pending group's loss non-finite
+      let synced = false; // distributed: the pending group's gradients were averaged
       let batch = startBatch;
       let t0 = performance.now();
       optimizer.zeroGrad();
@@ -248,45 +272,65 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         optimizer.setLR(lr);
         torch.manualSeed(stepSeed(c.seed, epoch, batch));
         const iteration = state.iteration + 1;
-        let tookPart = false; // the step had boxes to learn from
+        const sync = pending + 1 === c.accumulate || batch + 1 === batches; // this batch ends an optimiser step
+        let bad = ''; // the step's loss was not finite (on this rank or, distributed, on another)
         const value = torch.tidy(() => {
-          if (b.clips.length === 0) return Number.NaN; // every clip of the batch skipped (data.onBadClip)
           const dev = det.device; // batches follow the model (the loader itself stays on the CPU)
-          const t = stepTargets(c, b.clips, epoch, batch, dev);
-          if (t.rois.shape[0] === 0) return Number.NaN; // every box cropped out of view
+          // no clips: every clip of the batch skipped (data.onBadClip)
+          const t = b.clips.length === 0 ? null : stepTargets(c, b.clips, epoch, batch, dev, dp?.rank);
+          const rois = t === null ? 0 : t.rois.shape[0];
+          // distributed: the ranks skip a step together, or none does (each collective needs them all)
+          if ((dp ? dp.minOver(rois) : rois) === 0) return Number.NaN; // no clips, or every box cropped out of view
           const x = clipsToTensor(b, dev); // [N, 3, T, H, W]
-          const logits = forwardIn(c.amp, dev, () => det.forward(x, t.rois)); // [K, numClasses] float32
-          const li = lossInputs(logits, t); // [M, numClasses - 1]
-          if (li.logits.shape[0] === 0) return Number.NaN; // no box takes part ('ignore' and no positives)
-          const z = det.lossLogits(li.logits); // the reference's logit BatchNorm (identity when logitNorm is 'none')
-          const l = loss(z, li.targets);
-          tookPart = true;
-          const v = isPoisoned(iteration) ? Number.NaN : l.item();
-          if (!Number.isFinite(v)) return v; // no backward: its gradients would poison the group's
-          (c.accumulate > 1 ? l.div(c.accumulate) : l).backward();
+          const logits = forwardIn(c.amp, dev, () => det.forward(x, t!.rois)); // [K, numClasses] float32
+          const li = lossInputs(logits, t!); // [M, numClasses - 1]
+          const m = li.logits.shape[0];
+          const total = dp ? dp.sumOver([m])[0]! : m; // RoIs in the loss over all ranks
+          if (total === 0) return Number.NaN; // no box takes part ('ignore' and no positives)
+          const l = m > 0 ? loss(det.lossLogits(li.logits), li.targets) : null; // lossLogits: the reference's logit BatchNorm (identity when logitNorm is 'none')
+          const v = l === null ? Number.NaN : isPoisoned(iteration) ? Number.NaN : l.item();
+          const mine = l !== null && !Number.isFinite(v);
+          // no backward when any rank's loss is not finite: its gradients would poison the group's
+          if (dp ? dp.anyOver(mine) : mine) {
+            bad = mine ? `loss ${v}` : 'a non-finite loss on another rank';
+            return v;
+          }
+          if (dp) {
+            synced ||= sync;
+            dp.backwardShare(l, m, total, { accumulate: c.accumulate, sync, logits, params });
+          } else {
+            (c.accumulate > 1 ? l!.div(c.accumulate) : l!).backward();
+          }
           crashPoint(`step:${iteration}`);
           return v;
         });
-        if (tookPart && !Number.isFinite(value)) groupFinite = false;
+        if (bad !== '') {
+          groupFinite = false;
+          badLoss = bad;
+        }
         pending++;
         batch++;
         state.iteration++;
         // the epoch's last batches step even when fewer than `accumulate`: an epoch ends on a step, so that
         // its checkpoint holds no half-summed gradients
         if (pending === c.accumulate || batch === batches) {
+          // distributed: a group whose last batch every rank skipped has its earlier gradients averaged now
+          if (dp && !synced && groupFinite) dp.averageGradients(params);
+          synced = false;
           // the norm is read back to catch a non-finite step (one host read per step; on a GPU this waits for it)
           const norm = !groupFinite ? Number.NaN : c.gradClip !== null ? clipGradNorm_(params, c.gradClip) : gradNorm(params);
           if (Number.isFinite(norm)) {
             optimizer.step();
             guard.good();
           } else {
-            const what = groupFinite ? `gradient norm ${norm}` : `loss ${value}`;
+            const what = groupFinite ? `gradient norm ${norm}` : badLoss;
             emit({ kind: 'skipped-step', epoch, batch, iteration: state.iteration, message: `${what}: step skipped (no update)` });
             guard.skipped(`epoch ${epoch + 1} batch ${batch} (iteration ${state.iteration})`, `${what}`, lastGood);
           }
           optimizer.zeroGrad();
           pending = 0;
           groupFinite = true;
+          badLoss = '';
         }
         stepLosses.push(value);
         if (Number.isFinite(value)) {
@@ -322,10 +366,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         });
         await testStepDelay();
         // a checkpoint inside the epoch, on an optimiser step (no half-summed gradients): asked for, or due
-        if (pending === 0 && batch < batches && (stopNow() || (c.checkpointEvery > 0 && batch % c.checkpointEvery === 0 && guard.inRow === 0))) {
+        const stopHere = pending === 0 && batch < batches && stopNow();
+        if (pending === 0 && batch < batches && (stopHere || (c.checkpointEvery > 0 && batch % c.checkpointEvery === 0 && guard.inRow === 0))) {
           state = { ...state, sampler: { epoch, batch }, epochLoss: { sum, counted } };
           saveLatest(state);
-          if (stopNow()) {
+          if (stopHere) {
             stopped = true;
             break;
           }
@@ -339,6 +384,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const beforeVal: TrainState = { ...state, sampler: { epoch, batch: batches }, epochLoss: { sum, counted } };
       state = { ...state, epoch: epoch + 1, sampler: { epoch: epoch + 1, batch: 0 }, epochLoss: undefined };
 
+      // rank 0's BatchNorm statistics everywhere (they differ without SyncBatchNorm): what it saves and validates
+      dp?.syncBuffers(det);
       let isBest = false;
       if (validate && isValEpoch(epoch + 1, c.epochs, c.valInterval)) {
         const v0 = performance.now();
@@ -351,9 +398,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           clip: { clipLen: c.model.input.frames, frameInterval: c.model.input.frameInterval },
           numWorkers: c.workers,
           device,
+          ...(dp ? { shard: { rank: dp.rank, worldSize: dp.worldSize, gather: (d: DetectionBox[]) => dp.allGatherJSON(d).flat() } } : {}),
           onProgress: (p) => {
             crashPoint(`val:${epoch + 1}`);
-            if (stopNow()) {
+            // distributed: the ranks' shares differ, so no collective here: a stop waits for the validation's end
+            if (!dp && asked()) {
               abandoned = true;
               throw new Error('validation abandoned for a stop');
             }
@@ -382,7 +431,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         emit({ kind: 'val', epoch: epoch + 1, report, seconds, isBest });
       }
       // best first: a crash between the two leaves a latest that does not yet know of this best
-      if (isBest) {
+      if (isBest && writes) {
         const p = join(o.outDir, BEST_FILE);
         withWritePoint(`best:${state.iteration}`, () => saveCheckpointOrSay(p, det, c, { ...state, nonFiniteInRow: guard.inRow, skippedClips }));
         emit({ kind: 'checkpoint', path: p });

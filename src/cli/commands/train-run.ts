@@ -19,6 +19,7 @@ import { MetricsWriter, TrainReporter } from '../../train/progress.js';
 import { defaultValidator } from '../../train/validation.js';
 import { StopRequest, exitCodeOf } from '../../train/signals.js';
 import { parseDeviceFlag, requireDevice } from '../device-flag.js';
+import { distEnvFromProcess, rankDevice } from '../../distributed/env.js';
 
 export interface TrainCommandFlags {
   config?: string;
@@ -65,10 +66,14 @@ function overridesOf(flags: TrainCommandFlags): string[] {
 
 export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
   const err = process.stderr;
+  // a worker of a distributed job (stad's launcher, torchrun, Slurm): only rank 0 creates and writes the run folder
+  const distEnv = distEnvFromProcess();
+  const isMain = distEnv === null || distEnv.rank === 0;
   let config: RunConfig;
   let outDir: string;
   let modelFromPreset = false;
-  const device = parseDeviceFlag(flags.device);
+  // distributed: `cuda` is the GPU of this worker's local rank
+  const device = rankDevice(parseDeviceFlag(flags.device), distEnv);
   if (flags.resume !== undefined) {
     if (flags.config !== undefined || flags.set.length > 0 || flags.batchSize !== undefined || flags.out !== undefined || !flags.scaleLr) {
       throw new UserError('--resume: takes the run\'s saved config; only --data, --epochs, --workers, --threads, --device, --amp, --cudnn-benchmark and --deterministic may change');
@@ -86,7 +91,7 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
     config = r.config;
     modelFromPreset = r.modelFromPreset;
     outDir = flags.out ?? join('runs', r.name);
-    checkNewRunDir(outDir);
+    if (isMain) checkNewRunDir(outDir);
   }
   if (flags.loadFrom !== undefined && !existsSync(flags.loadFrom)) throw new UserError(`--load-from ${flags.loadFrom}: no such file`);
   await requireDevice(device);
@@ -108,15 +113,24 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
   const validator = await defaultValidator();
   const { GpuProgressInfo } = await import('../../train/gpu-line.js');
   const gpuInfo = new GpuProgressInfo(device);
-  const reporter = new TrainReporter({ logEvery: flags.logEvery, formatReport: (r) => formatTextReport(r, { perVideo: true }), stepInfo: () => gpuInfo.text() });
+  const { joinDataParallel, workerReporter, runWorker } = await import('./train-worker.js');
+  const parallel = distEnv ? await joinDataParallel(distEnv, config, device) : null;
+  const reporter = isMain
+    ? new TrainReporter({ logEvery: flags.logEvery, formatReport: (r) => formatTextReport(r, { perVideo: true }), stepInfo: () => gpuInfo.text() })
+    : workerReporter(err);
   const metrics = new MetricsWriter(join(outDir, METRICS_FILE));
   let ready = false;
-  err.write(`${describeLR(config)}\n`);
-  err.write(`train: ${trainSamples.length} keyframes in '${config.data.trainSplit}', validation: ${testSamples.length} in '${config.data.testSplit}'; ${config.threads} threads, ${config.workers} loader workers; device ${device}${config.amp === 'none' ? '' : `, amp ${config.amp}`}\n`);
-  if (!validator) err.write('validation: not in this build (src/train/evaluate.ts is missing): no validation, no best.safetensors\n');
-  // Ctrl-C / SIGTERM: save where the run stands and say how to go on (a second one quits at once)
+  if (isMain) {
+    err.write(`${describeLR(parallel ? { ...config, batchSize: config.batchSize * parallel.worldSize } : config)}\n`);
+    if (parallel) err.write(`distributed: ${parallel.worldSize} processes x ${config.batchSize} clips = ${parallel.worldSize * config.batchSize} clips per batch (${config.distributed.backend}${config.distributed.syncBN ? ', SyncBatchNorm' : ''})\n`);
+    err.write(`train: ${trainSamples.length} keyframes in '${config.data.trainSplit}', validation: ${testSamples.length} in '${config.data.testSplit}'; ${config.threads} threads, ${config.workers} loader workers; device ${device}${config.amp === 'none' ? '' : `, amp ${config.amp}`}\n`);
+    if (!validator) err.write('validation: not in this build (src/train/evaluate.ts is missing): no validation, no best.safetensors\n');
+  }
+  // Ctrl-C / SIGTERM: save where the run stands and say how to go on (a second one quits at once);
+  // distributed, the ranks agree on the step to stop after and rank 0 saves
   const stop = new StopRequest((line) => err.write(`\n${line}\n`)).install();
-  const result = await train({
+  const result = await runWorker(parallel, () => train({
+    parallel,
     config,
     dataset: ds,
     outDir,
@@ -125,6 +139,7 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
     validator,
     device,
     onReady: (state) => {
+      if (!isMain) return; // rank 0 alone writes the run folder
       if (flags.resume === undefined) {
         makeDirs(outDir);
         writeRunConfig(outDir, config);
@@ -139,11 +154,18 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
       if (ready) metrics.handle(e);
     },
     shouldStop: stop.requested,
-  }).finally(() => stop.uninstall());
+  })).finally(() => stop.uninstall());
+  if (!result) return; // a failed collective, reported
   try {
-    if (result.stopped && stop.signal) {
-      err.write(`${stop.signal}: saved ${join(outDir, LATEST_FILE)} (iteration ${result.state.iteration}); continue with: stad train --resume ${outDir}\n`);
-      process.exitCode = exitCodeOf(stop.signal);
+    if (!isMain) {
+      if (result.stopped) process.exitCode = exitCodeOf(stop.signal ?? 'SIGINT');
+      return;
+    }
+    if (result.stopped) {
+      // distributed, the signal may have reached another rank only
+      const by = stop.signal ?? 'a stop asked of another worker';
+      err.write(`${by}: saved ${join(outDir, LATEST_FILE)} (iteration ${result.state.iteration}); continue with: stad train --resume ${outDir}${parallel ? ' and the same launch' : ''}\n`);
+      process.exitCode = exitCodeOf(stop.signal ?? 'SIGINT');
       return;
     }
     const best = result.state.best;

@@ -1,7 +1,8 @@
 /**
  * `stad train --config <preset|file> [--data <dir>] [--out <runs/name>] [--set k=v]... [--resume <dir>]
  * [--load-from <ckpt>] [--epochs N] [--batch-size N] [--no-scale-lr] [--device cuda[:N]] [--amp bf16]
- * [--cudnn-benchmark] [--deterministic]`: trains a detector with
+ * [--cudnn-benchmark] [--deterministic] [--nproc-per-node N [--nnodes M --node-rank R --master-addr A
+ * --master-port P]]`: trains a detector with
  * validation each epoch (src/train). Everything a user can get wrong (the config, the dataset, the run
  * folder, the checkpoint) is checked before the run folder is created.
  */
@@ -9,6 +10,7 @@ import type { Command } from 'commander';
 import { intOption } from '../flags.js';
 import { UserError } from '../../util/errors.js';
 import type { TrainCommandFlags } from './train-run.js';
+import type { LaunchFlags } from './train-launch.js';
 
 type TrainFlags = TrainCommandFlags;
 
@@ -37,7 +39,17 @@ export function registerTrain(program: Command): void {
     .option('--amp <mode>', "override amp: 'bf16' (forward pass in bfloat16 under autocast, float32 weights and loss) or 'none'", ampMode)
     .option('--cudnn-benchmark', "set cudnnBenchmark (cuDNN's autotuner)")
     .option('--deterministic', 'set deterministic (deterministic algorithms only)')
-    .action(async (flags: TrainFlags) => {
+    .option('--nproc-per-node <n>', 'data-parallel training: start and supervise n worker processes on this machine (as torchrun); batchSize is per process', intOption('--nproc-per-node', 1))
+    .option('--nnodes <n>', 'with --nproc-per-node: machines in the job', intOption('--nnodes', 1), 1)
+    .option('--node-rank <r>', "with --nproc-per-node: this machine's index (0 .. nnodes-1)", intOption('--node-rank', 0), 0)
+    .option('--master-addr <host>', 'with --nproc-per-node: the rendezvous host (the machine of node rank 0)', '127.0.0.1')
+    .option('--master-port <port>', 'with --nproc-per-node: the rendezvous port (default: a free one on one machine, 29500 across machines)', intOption('--master-port', 1))
+    .action(async (flags: TrainFlags & LaunchFlags) => {
+      if (flags.nprocPerNode !== undefined) {
+        const { runLauncher } = await import('./train-launch.js');
+        await runLauncher(flags);
+        return;
+      }
       const { runTrainCommand } = await import('./train-run.js');
       await runTrainCommand(flags);
     });

@@ -1,0 +1,109 @@
+/**
+ * `npm run bench -- dist [--batches K] [--batch B] [--rounds R] [--threads1 T]`: data-parallel scaling
+ * on this machine. Steps per second of the real training loop (src/train/loop.ts, preset
+ * synth_tiny_bce, B clips per process per step, no validation) with 1 process and with 2 processes
+ * (stad's launcher, Gloo on loopback, c10d's Reducer), libtorch threads per process = cores / processes
+ * (the 1-process run: T when given), loader in the main thread. Each run times steps 2..K of one epoch;
+ * R rounds alternate a 1-process and a 2-process run (so that a change in the machine's load hits both
+ * sides alike) and the figures are the medians over the rounds. The global batch doubles with 2
+ * processes (weak scaling), so
+ *   efficiency = (2-process clips/s) / (2 x 1-process clips/s) = 2-process steps/s / 1-process steps/s.
+ * On a machine with fewer free cores than processes x threads the processes only share the cores:
+ * the figure then measures the communication and synchronisation overhead, not a speed-up.
+ * Prints a line per run, then LAST one JSON line:
+ *   {"bench":"dist","steps1","steps2","clipsPerSec1","clipsPerSec2","efficiency",...}
+ * About 2-4 minutes on the 2-core machine (a small dataset is generated first).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { generateSynthDataset } from '../../src/data/synth/generate.js';
+import { launchWorkers } from '../../src/distributed/launcher.js';
+import { availableCores } from '../../src/util/cpu.js';
+
+interface RunResult {
+  world: number;
+  steps: number;
+  seconds: number;
+  stepsPerSec: number;
+  clipsPerStep: number;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+const batches = arg('--batches', 12);
+const batch = arg('--batch', 4);
+const rounds = arg('--rounds', 2);
+const cores = availableCores();
+const worker = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
+const work = mkdtempSync(join(tmpdir(), 'stad-bench-dist-'));
+try {
+  const data = join(work, 'data');
+  await generateSynthDataset({ out: data, scale: 0.03, seed: 1, fps: 5, video: false, jobs: 1 });
+  const load0 = loadavg();
+
+  const t1 = arg('--threads1', Math.max(1, cores));
+  const t2 = Math.max(1, Math.floor(cores / 2));
+  const ones: RunResult[] = [];
+  const twos: RunResult[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const r1 = spawnSync(process.execPath, [worker, data, String(batches), String(batch), String(t1), join(work, 'one.json'), join(work, `run1-${r}`)], { stdio: 'inherit' });
+    if (r1.status !== 0) throw new Error(`the 1-process run failed (exit ${r1.status})`);
+    const one = JSON.parse(readFileSync(join(work, 'one.json'), 'utf8')) as RunResult;
+    ones.push(one);
+    console.log(`round ${r + 1}: 1 process  x ${t1} threads: ${one.stepsPerSec.toFixed(3)} steps/s, ${(one.stepsPerSec * one.clipsPerStep).toFixed(2)} clips/s (${one.steps} steps of ${one.clipsPerStep} clips)`);
+    const r2 = await launchWorkers({
+      nprocPerNode: 2,
+      nnodes: 1,
+      nodeRank: 0,
+      masterAddr: '127.0.0.1',
+      workerArgv: [worker, data, String(batches), String(batch), String(t2), join(work, 'two.json'), join(work, `run2-${r}`)],
+    });
+    if (r2.exitCode !== 0) throw new Error(`the 2-process run failed: ${r2.failure}`);
+    const two = JSON.parse(readFileSync(join(work, 'two.json'), 'utf8')) as RunResult;
+    twos.push(two);
+    console.log(`round ${r + 1}: 2 processes x ${t2} threads: ${two.stepsPerSec.toFixed(3)} steps/s, ${(two.stepsPerSec * two.clipsPerStep).toFixed(2)} clips/s (${two.steps} steps of ${two.clipsPerStep} clips); efficiency ${(100 * (two.stepsPerSec / one.stepsPerSec)).toFixed(1)}%`);
+  }
+  const one = { ...ones[0]!, stepsPerSec: median(ones.map((x) => x.stepsPerSec)) };
+  const two = { ...twos[0]!, stepsPerSec: median(twos.map((x) => x.stepsPerSec)) };
+  const efficiency = median(ones.map((o, i) => twos[i]!.stepsPerSec / o.stepsPerSec));
+  const load1 = loadavg();
+  console.log(
+    `median over ${rounds} rounds: 1 process ${one.stepsPerSec.toFixed(3)} steps/s, 2 processes ${two.stepsPerSec.toFixed(3)} steps/s; ` +
+      `scaling efficiency (2-process clips/s over twice the 1-process clips/s) ${(100 * efficiency).toFixed(1)}%; load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'dist',
+      date: new Date().toISOString(),
+      preset: 'synth_tiny_bce',
+      cores,
+      perRankBatch: batch,
+      timedSteps: one.steps,
+      rounds,
+      threads1: t1,
+      threads2: t2,
+      steps1: one.stepsPerSec,
+      steps2: two.stepsPerSec,
+      clipsPerSec1: one.stepsPerSec * one.clipsPerStep,
+      clipsPerSec2: two.stepsPerSec * two.clipsPerStep,
+      efficiency,
+      efficiencyPerRound: ones.map((o, i) => twos[i]!.stepsPerSec / o.stepsPerSec),
+      load: load0,
+      loadAfter: load1,
+    }),
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
