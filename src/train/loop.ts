@@ -37,6 +37,7 @@ import { recoverRunFolder } from './run-recovery.js';
 import { NonFiniteGuard, gradNorm, isPoisoned } from './non-finite.js';
 import { crashPoint, testStepDelay, withWritePoint } from '../util/crash-points.js';
 import { applyBackendOptions, forwardIn } from './precision.js';
+import { assignerOptions } from './assigner-options.js';
 
 export interface TrainOptions {
   config: RunConfig;
@@ -94,17 +95,7 @@ export function stepTargets(c: RunConfig, clips: readonly LoadedClip[], epoch: n
   const rng = new Rng(c.seed, 'assign', epoch, batch);
   return assignTargets(
     clips.map((clip) => toClipBoxes(clip, c.assigner.minProposalScore)),
-    {
-      numClasses: c.model.head.numClasses,
-      posIouThr: c.assigner.posIou,
-      negIouThr: c.assigner.posIou,
-      minPosIou: c.assigner.posIou,
-      numSamples: c.assigner.numRois,
-      addGtAsProposals: c.assigner.addGtAsProposals,
-      negatives: c.assigner.negatives,
-      random: () => rng.next(),
-      device,
-    },
+    assignerOptions(c, () => rng.next(), device),
   );
 }
 
@@ -351,6 +342,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           clip: { clipLen: c.model.input.frames, frameInterval: c.model.input.frameInterval },
           numWorkers: c.workers,
           device,
+          amp: c.amp, // validated in the precision it trains in
           onProgress: (p) => {
             crashPoint(`val:${epoch + 1}`);
             if (stopNow()) {
