@@ -36,9 +36,9 @@ function readOrReject(reader: string, kind: string, read: () => unknown): void {
   try {
     read();
   } catch (e) {
-    if (!isUserError(e)) throw new Error(`not a UserError: ${(e as Error)?.stack ?? String(e)}`);
-    if (e.message.includes('\n')) throw new Error(`a UserError of more than one line: ${JSON.stringify(e.message)}`);
-    tally.add(reader, kind, 'rejected');
+    const failure = !isUserError(e) ? `not a UserError: ${(e as Error)?.stack ?? String(e)}` : e.message.includes('\n') ? `a UserError of more than one line: ${JSON.stringify(e.message)}` : null;
+    tally.add(reader, kind, failure === null ? 'rejected' : 'failed');
+    if (failure !== null) throw new Error(failure);
     return;
   }
   tally.add(reader, kind, 'read');

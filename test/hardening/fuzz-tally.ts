@@ -9,7 +9,13 @@ import { writeFileSync } from 'node:fs';
 export interface Outcome {
   read: number;
   rejected: number;
+  /** An internal error or a rejection of more than one line (the test fails). */
+  failed: number;
 }
+
+// the kinds of input in a fixed order, so that the table reads the same from run to run
+const KIND_ORDER = ['truncated', 'mutated bytes', 'truncated + mutated', 'unchanged', 'hostile keys', 'random JSON'];
+const rank = (k: string): number => (KIND_ORDER.includes(k) ? KIND_ORDER.indexOf(k) : KIND_ORDER.length);
 
 export class FuzzTally {
   // reader -> kind of input -> outcome (insertion order: the order the tests ran)
@@ -19,29 +25,26 @@ export class FuzzTally {
     let kinds = this.rows.get(reader);
     if (!kinds) this.rows.set(reader, (kinds = new Map()));
     let o = kinds.get(kind);
-    if (!o) kinds.set(kind, (o = { read: 0, rejected: 0 }));
+    if (!o) kinds.set(kind, (o = { read: 0, rejected: 0, failed: 0 }));
     o[outcome]++;
   }
 
-  /** One Markdown table: reader, kind, tried, read, rejected; and a total row. */
+  /** One Markdown table: reader, kind, tried, read, rejected, failed; and a total row. */
   markdown(runs: number): string {
-    const lines = [
-      `| reader | inputs | tried | read | rejected with one line |`,
-      `| --- | --- | ---: | ---: | ---: |`,
-    ];
-    let tried = 0;
-    let read = 0;
-    let rejected = 0;
+    const lines = [`| reader | inputs | tried | read | rejected with one line | failed |`, `| --- | --- | ---: | ---: | ---: | ---: |`];
+    const all: Outcome = { read: 0, rejected: 0, failed: 0 };
     for (const [reader, kinds] of this.rows) {
-      for (const [kind, o] of kinds) {
-        lines.push(`| ${reader} | ${kind} | ${o.read + o.rejected} | ${o.read} | ${o.rejected} |`);
-        tried += o.read + o.rejected;
-        read += o.read;
-        rejected += o.rejected;
+      for (const [kind, o] of [...kinds].sort((a, b) => rank(a[0]) - rank(b[0]))) {
+        lines.push(`| ${reader} | ${kind} | ${o.read + o.rejected + o.failed} | ${o.read} | ${o.rejected} | ${o.failed} |`);
+        all.read += o.read;
+        all.rejected += o.rejected;
+        all.failed += o.failed;
       }
     }
-    lines.push(`| **all** | | **${tried}** | **${read}** | **${rejected}** |`);
-    return `${lines.join('\n')}\n\n${tried} inputs (STAD_FUZZ_RUNS=${runs}); none raised an internal error, none hung, every rejection was one line.\n`;
+    const tried = all.read + all.rejected + all.failed;
+    lines.push(`| **all** | | **${tried}** | **${all.read}** | **${all.rejected}** | **${all.failed}** |`);
+    const verdict = all.failed === 0 ? 'none raised an internal error or a rejection of more than one line' : `${all.failed} FAILED (an internal error or a rejection of more than one line; fast-check's shrinking retries are counted too)`;
+    return `${lines.join('\n')}\n\n${tried} inputs (STAD_FUZZ_RUNS=${runs}); ${verdict}.\n`;
   }
 
   /** Writes the table to $STAD_FUZZ_SUMMARY when set; returns its lines for the test's diagnostics. */
