@@ -37,11 +37,16 @@ function cpuFlags(): string[] {
   }
 }
 
-function median(xs: number[]): number {
+/** The q-quantile (linear between order statistics); q = 0.5 is the median. */
+function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (pos - lo);
 }
+const median = (xs: number[]): number => quantile(xs, 0.5);
+/** `[p25, p75]`: the spread of a series (its interquartile range). */
+const iqr = (xs: number[]): [number, number] => [quantile(xs, 0.25), quantile(xs, 0.75)];
 
 const sync = (): void => {
   if (device !== 'cpu') torch.cuda.synchronize(device);
@@ -71,12 +76,18 @@ try {
 const c = f32.config;
 const mF = median(ms.f32);
 const mB = median(ms.bf16);
+// per pair (the two steps of one round run back to back, so they share the machine's load)
+const ratios = ms.bf16.map((b, i) => b / ms.f32[i]!);
+const rMed = median(ratios);
+const [rLo, rHi] = iqr(ratios);
+const [fLo, fHi] = iqr(ms.f32);
+const [bLo, bHi] = iqr(ms.bf16);
 const maxRel = Math.max(...loss.f32.map((l, i) => Math.abs(loss.bf16[i]! - l) / Math.max(1e-6, Math.abs(l))));
 console.log(`preset ${values.preset}: ${c.model.backbone.type} depth ${c.model.backbone.depth}, batch ${c.batchSize}, ${c.model.input.frames}x${c.model.input.size}x${c.model.input.size}, device ${device}, ${torch.getNumThreads()} threads; cpu flags: ${cpuFlags().join(' ') || 'none of avx512f/avx512_bf16/amx'}`);
-console.log('precision  step ms (median)  first loss  loss after ' + (warmup + steps) + ' steps');
-console.log(`float32    ${mF.toFixed(1).padStart(15)}  ${loss.f32[0]!.toFixed(5).padStart(10)}  ${loss.f32.at(-1)!.toFixed(5)}`);
-console.log(`bf16       ${mB.toFixed(1).padStart(15)}  ${loss.bf16[0]!.toFixed(5).padStart(10)}  ${loss.bf16.at(-1)!.toFixed(5)}`);
-console.log(`bf16 / float32 step time: ${(mB / mF).toFixed(3)}; largest relative loss difference over the run: ${maxRel.toExponential(2)}`);
+console.log('precision  step ms (median)  IQR              first loss  loss after ' + (warmup + steps) + ' steps');
+console.log(`float32    ${mF.toFixed(1).padStart(15)}  ${`${fLo.toFixed(0)}-${fHi.toFixed(0)}`.padEnd(15)}  ${loss.f32[0]!.toFixed(5).padStart(10)}  ${loss.f32.at(-1)!.toFixed(5)}`);
+console.log(`bf16       ${mB.toFixed(1).padStart(15)}  ${`${bLo.toFixed(0)}-${bHi.toFixed(0)}`.padEnd(15)}  ${loss.bf16[0]!.toFixed(5).padStart(10)}  ${loss.bf16.at(-1)!.toFixed(5)}`);
+console.log(`bf16 / float32 step time, median of ${ratios.length} pairs: ${rMed.toFixed(3)} (IQR ${rLo.toFixed(3)}-${rHi.toFixed(3)}); largest relative loss difference over the run: ${maxRel.toExponential(2)}`);
 console.log(
   JSON.stringify({
     bench: 'amp',
@@ -87,7 +98,10 @@ console.log(
     steps,
     msFloat32: Number(mF.toFixed(2)),
     msBf16: Number(mB.toFixed(2)),
-    bf16OverFloat32: Number((mB / mF).toFixed(3)),
+    iqrMsFloat32: [Number(fLo.toFixed(2)), Number(fHi.toFixed(2))],
+    iqrMsBf16: [Number(bLo.toFixed(2)), Number(bHi.toFixed(2))],
+    bf16OverFloat32: Number(rMed.toFixed(3)),
+    bf16OverFloat32Iqr: [Number(rLo.toFixed(3)), Number(rHi.toFixed(3))],
     firstLossFloat32: loss.f32[0],
     firstLossBf16: loss.bf16[0],
     lastLossFloat32: loss.f32.at(-1),

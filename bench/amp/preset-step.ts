@@ -15,6 +15,7 @@ import { loadRunConfig, effectiveLR, type RunConfig } from '../../src/train/conf
 import { buildOptimizer } from '../../src/train/optimizer.js';
 import { applyBackendOptions, forwardIn, type AmpMode } from '../../src/train/precision.js';
 import { clipGradNormTensor_ } from '../../src/nn/index.js';
+import { assignerOptions } from '../../src/train/assigner-options.js';
 
 export interface PresetStepOptions {
   device?: torch.Device;
@@ -74,17 +75,7 @@ export class PresetStep {
     const c = this.config;
     const dev = this.det.device;
     const value = torch.tidy(() => {
-      const t = assignTargets(this.boxes, {
-        numClasses: c.model.head.numClasses,
-        posIouThr: c.assigner.posIou,
-        negIouThr: c.assigner.posIou,
-        minPosIou: c.assigner.posIou,
-        numSamples: c.assigner.numRois,
-        addGtAsProposals: c.assigner.addGtAsProposals,
-        negatives: c.assigner.negatives,
-        random: () => 0.5,
-        device: dev,
-      });
+      const t = assignTargets(this.boxes, assignerOptions(c, () => 0.5, dev));
       const x = dev === 'cpu' ? this.clips : this.clips.to(dev); // [N, 3, T, S, S]
       const logits = forwardIn(this.amp, dev, () => this.det.forward(x, t.rois)); // [K, numClasses]
       const li = lossInputs(logits, t);

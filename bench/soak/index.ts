@@ -4,7 +4,8 @@
  * Memory over a long training run: `stad train`'s loop (loader, step, checkpoint every epoch, no
  * validation) on the CPU preset synth_tiny_bce's model (SlowOnly R18, 8 base channels: the smallest
  * preset that is a real model), on a small generated dataset, for --steps steps. Every --every steps it
- * records live tensors, the bytes of their storages (native) and the process RSS; after --warmup steps
+ * records live tensors, the bytes of their storages (native) and the process RSS (after a full garbage
+ * collection when --expose-gc is on, as `npm run bench` runs it); after --warmup steps
  * each series must stay within 5 % of its first post-warm-up value (flat: nothing grows with the step
  * count). Batch, input size and frames are cut down from the preset (flags) so that 5,000 steps take
  * minutes, not hours, on the 2-core machine.
@@ -99,6 +100,9 @@ async function main(): Promise<void> {
         steps++;
         batchesPerEpoch = e.batches;
         if (steps % o.every === 0) {
+          // a full collection first (the bench runs with --expose-gc): RSS then counts what is held, not
+          // garbage V8 has yet to collect (the first 5,000-step run, without it, swung by 10 %)
+          (globalThis as { gc?: () => void }).gc?.();
           const m = torch.memory();
           samples.push({ step: steps, liveTensors: m.liveTensors, nativeMB: m.bytes / 2 ** 20, rssMB: process.memoryUsage().rss / 2 ** 20 });
           if (process.stderr.isTTY || steps % (o.every * 10) === 0) process.stderr.write(`step ${steps}/${o.steps}: ${samples[samples.length - 1]!.rssMB.toFixed(1)} MB RSS\n`);

@@ -19,6 +19,7 @@ import { bootstrap, type BootstrapGroup } from './bootstrap.js';
 import { CompareProgress, type CompareObserver, type PlannedRun } from './progress.js';
 import { oracleDetections, randomDetections, referenceInputs } from './references.js';
 import { compareJson, formatCompareTable, summarize, type CompareSummary, type GroupInput } from './report.js';
+import { CompareStopped } from './stop.js';
 import { readRunDetections, runStage, testRun, trainRun, trainSecondsOf, type CheckpointChoice, type RunSpec, type RunStage } from './runs.js';
 
 export interface CompareOptions {
@@ -37,6 +38,12 @@ export interface CompareOptions {
   stream?: NodeJS.WriteStream;
   /** Who hears about the work (default: CompareProgress, stad compare's progress lines on `stream`). */
   observer?: CompareObserver;
+  /**
+   * Polled during training (after each optimiser step, as stad train does) and testing: when it says
+   * true, the run in progress saves its checkpoint (or abandons its test) and runComparison throws
+   * CompareStopped (src/compare/stop.ts). The same call again resumes there.
+   */
+  shouldStop?: () => boolean;
 }
 
 export interface CompareResult {
@@ -145,19 +152,26 @@ export async function runComparison(o: CompareOptions): Promise<CompareResult> {
   observer.plan(planned);
   let trained = 0;
   let tested = 0;
+  const stopNow = o.shouldStop ?? (() => false);
+  let finished = plan.filter((p) => p.stage === 'done').length;
+  const stopped = (p: (typeof plan)[number], phase: 'train' | 'test'): CompareStopped =>
+    new CompareStopped({ recipe: p.spec.recipe, seed: p.spec.seed, dir: p.spec.dir, phase, finished, total: plan.length });
   for (const [i, p] of plan.entries()) {
     const run = planned[i]!;
     if (p.stage === 'new' || p.stage === 'resume') {
+      if (stopNow()) throw stopped(p, 'train');
       observer.trainStart(run);
-      await trainRun(p.spec, ds, p.stage, (e) => observer.trainEvent(e));
+      if (await trainRun(p.spec, ds, p.stage, (e) => observer.trainEvent(e), stopNow)) throw stopped(p, 'train');
       observer.trainEnd(run);
       trained++;
     }
     if (p.stage !== 'done') {
+      if (stopNow()) throw stopped(p, 'test');
       observer.testStart(run, o.checkpoint);
-      await testRun(p.spec, ds, o.checkpoint, (done, total) => observer.testProgress(done, total));
+      if (!(await testRun(p.spec, ds, o.checkpoint, (done, total) => observer.testProgress(done, total), stopNow))) throw stopped(p, 'test');
       observer.testEnd(run);
       tested++;
+      finished++;
     }
   }
 

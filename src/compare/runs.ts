@@ -24,6 +24,7 @@ import { evaluateDetector } from '../train/evaluate.js';
 import { DETECTIONS_FILE, testOutputs } from '../train/test-outputs.js';
 import { UserError } from '../util/errors.js';
 import { makeDirs, writeDirAtomic, writeFileAtomic } from '../util/fs.js';
+import { TestAbandoned } from './stop.js';
 
 export type CheckpointChoice = 'best' | 'last';
 
@@ -85,8 +86,11 @@ export function trainSecondsOf(spec: RunSpec): number {
   return readTrainSeconds(spec.dir);
 }
 
-/** Trains a run from scratch ('new') or from its latest checkpoint ('resume'). */
-export async function trainRun(spec: RunSpec, ds: Dataset, stage: 'new' | 'resume', onEvent: (e: TrainEvent) => void): Promise<void> {
+/**
+ * Trains a run from scratch ('new') or from its latest checkpoint ('resume'). Returns true when
+ * `shouldStop` stopped it (its latest.safetensors holds where it stood; the next call resumes it).
+ */
+export async function trainRun(spec: RunSpec, ds: Dataset, stage: 'new' | 'resume', onEvent: (e: TrainEvent) => void, shouldStop?: () => boolean): Promise<boolean> {
   const { train } = await import('../train/loop.js');
   const { defaultValidator } = await import('../train/validation.js');
   if (stage === 'new' && existsSync(spec.dir)) {
@@ -114,13 +118,19 @@ export async function trainRun(spec: RunSpec, ds: Dataset, stage: 'new' | 'resum
       if (ready) metrics.handle(e);
       onEvent(e);
     },
+    shouldStop,
   });
   result.detector.dispose();
+  // a stopped run's time counts too: the resumed session adds its own
   writeFileAtomic(join(spec.dir, TIMING_FILE), `${JSON.stringify({ trainSeconds: before + (performance.now() - t0) / 1000 })}\n`);
+  return result.stopped;
 }
 
-/** Tests a trained run's chosen checkpoint; writes test-<which>/ as `stad test` does. */
-export async function testRun(spec: RunSpec, ds: Dataset, which: CheckpointChoice, onProgress?: (done: number, total: number) => void): Promise<void> {
+/**
+ * Tests a trained run's chosen checkpoint; writes test-<which>/ as `stad test` does. Returns false when
+ * `shouldStop` abandoned it (nothing written).
+ */
+export async function testRun(spec: RunSpec, ds: Dataset, which: CheckpointChoice, onProgress?: (done: number, total: number) => void, shouldStop?: () => boolean): Promise<boolean> {
   const c = spec.config;
   const file = join(spec.dir, which === 'best' ? BEST_FILE : LATEST_FILE);
   if (!existsSync(file)) throw new UserError(`${file}: missing (the best checkpoint needs validation: valInterval); use --checkpoint last`);
@@ -133,9 +143,18 @@ export async function testRun(spec: RunSpec, ds: Dataset, which: CheckpointChoic
       testShortSide: c.data.testShortSide,
       clip: { clipLen: c.model.input.frames, frameInterval: c.model.input.frameInterval },
       numWorkers: c.workers,
-      onProgress: onProgress && ((p) => onProgress(p.done, p.total)),
+      amp: c.amp, // tested in the precision the run trained in, as stad test does
+      onProgress: (p) => {
+        if (shouldStop?.()) throw new TestAbandoned();
+        onProgress?.(p.done, p.total);
+      },
+    }).catch((e: unknown) => {
+      if (e instanceof TestAbandoned) return null;
+      throw e;
     });
+    if (result === null) return false;
     writeDirAtomic(testDirOf(spec, which), testOutputs(ds, c.data.testSplit, result, 0.5));
+    return true;
   } finally {
     det.dispose();
   }

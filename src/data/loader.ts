@@ -151,7 +151,15 @@ class WorkerPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((s) => s.w.terminate()));
+    // Nothing else may hold the event loop while the threads end (a run stopped mid-epoch by
+    // shouldStop, with idle, unref'd workers): without a handle of our own Node found the loop empty
+    // before terminate() resolved and left the awaiting caller unsettled (exit code 13, bench/soak).
+    const alive = setInterval(() => undefined, 60_000);
+    try {
+      await Promise.all(this.workers.map((s) => s.w.terminate()));
+    } finally {
+      clearInterval(alive);
+    }
   }
 }
 

@@ -5,7 +5,8 @@
  * Metadata keys (`__metadata__`, each value a JSON string), in the order they are looked for:
  *   `config`  the run configuration that `stad train` resolved: `config.model` is a full ModelConfig
  *             (src/models/presets.ts) and `config.classes`, when present, the class names it was
- *             trained on (with or without the background "None" at index 0);
+ *             trained on (with or without the background "None" at index 0), and `config.amp` the
+ *             precision it trained in ('bf16' or 'none'; absent: 'none');
  *   `model`   a ModelConfig alone, with optional `classes` beside it (a JSON array of names).
  */
 import { existsSync, statSync } from 'node:fs';
@@ -22,6 +23,14 @@ export interface CheckpointModel {
   modelKey: string;
   /** Where the classes were found (null when none). */
   classesKey: string | null;
+  /** The precision the run trained in (`config.amp`): stad test evaluates in it unless --amp says otherwise. */
+  amp: 'none' | 'bf16';
+}
+
+function ampOf(path: string, v: unknown): 'none' | 'bf16' {
+  if (v === undefined || v === null) return 'none';
+  if (v !== 'none' && v !== 'bf16') return fail(path, '__metadata__.config.amp', `expected "bf16" or "none", got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function parseJson(path: string, key: string, text: string): unknown {
@@ -55,13 +64,14 @@ export function readCheckpointModel(path: string): CheckpointModel {
         classes: classList(path, '__metadata__.config.classes', config.classes),
         modelKey: '__metadata__.config.model',
         classesKey: config.classes === undefined || config.classes === null ? null : '__metadata__.config.classes',
+        amp: ampOf(path, config.amp),
       };
     }
   }
   if (metadata.model !== undefined) {
     const model = parseModelConfig(parseJson(path, 'model', metadata.model), `${path}: __metadata__.model`);
     const classes = metadata.classes === undefined ? null : classList(path, '__metadata__.classes', parseJson(path, 'classes', metadata.classes));
-    return { model, classes, modelKey: '__metadata__.model', classesKey: classes ? '__metadata__.classes' : null };
+    return { model, classes, modelKey: '__metadata__.model', classesKey: classes ? '__metadata__.classes' : null, amp: 'none' };
   }
   return fail(path, '__metadata__', 'no model configuration: expected "config" (a run config with a "model" field, as stad train writes) or "model" (a model config)');
 }

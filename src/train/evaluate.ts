@@ -20,12 +20,13 @@ import { ClipLoader, type ClipSample, type LoadedClip } from '../data/loader.js'
 import { clipsToTensor } from '../data/collate.js';
 import type { ClipSpec } from '../data/clip.js';
 import { untransformBoxes, type Box } from '../data/transforms.js';
-import { tensor, tidy, type Device } from '../torch/index.js';
+import { noGrad, tensor, tidy, type Device, type Tensor } from '../torch/index.js';
 import type { ActionDetector } from '../models/detector.js';
 import { evaluateFrameMAP, boxTableFromRows, type DetectionBox, type FrameMapReport, type GroundTruthBox } from '../eval/index.js';
 import type { LabelMap } from '../data/labelmap.js';
 import type { ProgressCallback } from '../util/progress.js';
 import { UserError } from '../util/errors.js';
+import { forwardIn, type AmpMode } from './precision.js';
 
 export interface EvaluateOptions {
   /** Which boxes to classify: the person detector's proposals (default) or the ground-truth boxes. */
@@ -40,6 +41,11 @@ export interface EvaluateOptions {
   numWorkers?: number;
   /** Where the detector's parameters are (default cpu). */
   device?: Device;
+  /**
+   * The forward pass's precision: 'bf16' runs it under autocast as a run trained with `amp: bf16` did
+   * (the logits come back as float32, so the sigmoid and the scores are float32); default 'none'.
+   */
+  amp?: AmpMode;
   /** Called after each batch: done/total in keyframes. */
   onProgress?: ProgressCallback;
   /**
@@ -137,7 +143,7 @@ export async function evaluateDetector(det: ActionDetector, dataset: Dataset, sp
         const scores = tidy(() => {
           const clips = clipsToTensor(batch, device); // [N, 3, T, H, W]
           const rois = tensor(roiData, { shape: [k, 5], device }); // [K, 5] (batchIndex, x1, y1, x2, y2)
-          return det.predict(clips, rois).toFloat32Array(); // [K, numClasses]
+          return scoresOf(det, clips, rois, o.amp ?? 'none').toFloat32Array(); // [K, numClasses]
         });
         r = 0;
         batch.clips.forEach((c, n) => {
@@ -168,6 +174,16 @@ export async function evaluateDetector(det: ActionDetector, dataset: Dataset, sp
 /** Rank r's contiguous share [from, to) of n items. */
 function shareOf(n: number, s: { rank: number; worldSize: number }): [number, number] {
   return [Math.floor((s.rank * n) / s.worldSize), Math.floor(((s.rank + 1) * n) / s.worldSize)];
+}
+
+/**
+ * Scores in [0, 1] of every class of every box, without autograd: `det.predict` in float32; under bf16,
+ * the forward pass under autocast and the sigmoid on its float32 logits (so that the scores, which the
+ * evaluation ranks, keep float32's resolution near 0 and 1).
+ */
+function scoresOf(det: ActionDetector, clips: Tensor, rois: Tensor, amp: AmpMode): Tensor {
+  if (amp === 'none') return det.predict(clips, rois);
+  return noGrad(() => forwardIn(amp, clips.device, () => det.forward(clips, rois)).sigmoid()); // [K, numClasses] float32
 }
 
 /** The dataset's label map, after checking that the detector has one output per dataset class. */

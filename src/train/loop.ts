@@ -39,6 +39,7 @@ import { NonFiniteGuard, gradNorm, isPoisoned } from './non-finite.js';
 import { crashPoint, testStepDelay, withWritePoint } from '../util/crash-points.js';
 import { applyBackendOptions, forwardIn } from './precision.js';
 import type { DataParallel } from '../distributed/data-parallel.js';
+import { assignerOptions } from './assigner-options.js';
 
 export interface TrainOptions {
   config: RunConfig;
@@ -103,17 +104,7 @@ export function stepTargets(c: RunConfig, clips: readonly LoadedClip[], epoch: n
   const rng = rank === 0 ? new Rng(c.seed, 'assign', epoch, batch) : new Rng(c.seed, 'assign', epoch, batch, rank);
   return assignTargets(
     clips.map((clip) => toClipBoxes(clip, c.assigner.minProposalScore)),
-    {
-      numClasses: c.model.head.numClasses,
-      posIouThr: c.assigner.posIou,
-      negIouThr: c.assigner.posIou,
-      minPosIou: c.assigner.posIou,
-      numSamples: c.assigner.numRois,
-      addGtAsProposals: c.assigner.addGtAsProposals,
-      negatives: c.assigner.negatives,
-      random: () => rng.next(),
-      device,
-    },
+    assignerOptions(c, () => rng.next(), device),
   );
 }
 
@@ -399,6 +390,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           numWorkers: c.workers,
           device,
           ...(dp ? { shard: { rank: dp.rank, worldSize: dp.worldSize, gather: (d: DetectionBox[]) => dp.allGatherJSON(d).flat() } } : {}),
+          amp: c.amp, // validated in the precision it trains in
           onProgress: (p) => {
             crashPoint(`val:${epoch + 1}`);
             // distributed: the ranks' shares differ, so no collective here: a stop waits for the validation's end

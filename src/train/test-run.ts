@@ -16,6 +16,7 @@ import { checkCheckpointClasses, readCheckpointModel } from './checkpoint-model.
 import { evaluateDetector } from './evaluate.js';
 import { testOutputs } from './test-outputs.js';
 import { isSafeFileName } from '../util/names.js';
+import type { AmpMode } from './precision.js';
 
 export interface TestRunOptions {
   checkpoint: string;
@@ -30,11 +31,15 @@ export interface TestRunOptions {
   /** Classes scoring at least this are the labels of a box in the VIA3 projects. */
   scoreThreshold: number;
   device?: Device;
+  /** The forward pass's precision; default: the one the checkpoint's run trained in (`config.amp`). */
+  amp?: AmpMode;
   onProgress?: ProgressCallback;
 }
 
 export interface TestRunResult {
   report: FrameMapReport;
+  /** The precision the forward pass ran in. */
+  amp: AmpMode;
   outDir: string;
   files: string[];
   detections: number;
@@ -52,6 +57,7 @@ export async function runTest(o: TestRunOptions): Promise<TestRunResult> {
   if (o.out === undefined && !isSafeFileName(`test-${o.split}`)) fail(ds.root, `split ${JSON.stringify(o.split)}`, 'cannot be used in a folder name; give --out');
   checkCheckpointClasses(o.checkpoint, ck, ds);
   const outDir = resolve(o.out ?? defaultTestOutDir(o.checkpoint, o.split));
+  const amp = o.amp ?? ck.amp;
 
   const det = buildDetector(ck.model);
   try {
@@ -64,11 +70,12 @@ export async function runTest(o: TestRunOptions): Promise<TestRunResult> {
       clip: { clipLen: ck.model.input.frames, frameInterval: ck.model.input.frameInterval },
       numWorkers: o.numWorkers,
       device: o.device,
+      amp,
       onProgress: o.onProgress,
     });
     const files = testOutputs(ds, o.split, result, o.scoreThreshold);
     writeDirAtomic(outDir, files);
-    return { report: result.report, outDir, files: [...files.keys()].map((f) => join(outDir, f)), detections: result.detections.length };
+    return { report: result.report, amp, outDir, files: [...files.keys()].map((f) => join(outDir, f)), detections: result.detections.length };
   } finally {
     det.dispose();
   }

@@ -9,7 +9,9 @@
 export class UserError extends Error {
   readonly exitCode = 2;
   constructor(message: string) {
-    super(message);
+    // one line whatever the message quotes: a parser's error echoes the file's text, newlines included
+    // (JSON.parse on a pretty-printed config; found by test/hardening/fuzz-readers.test.ts)
+    super(message.replace(/\s*[\r\n]+\s*/g, ' '));
     this.name = 'UserError';
   }
 }

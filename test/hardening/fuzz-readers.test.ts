@@ -1,8 +1,10 @@
 /**
  * Property-based tests (fast-check) over the readers of files a user hands stad: VIA3 projects,
- * dataset.json, AVA CSVs, label maps, safetensors and .pth zips. Mutated, truncated and random inputs and
- * hostile keys are each read or rejected with a UserError: never another error type (an internal error),
- * never a hang. A few hundred cases each by default; STAD_FUZZ_RUNS=5000 for a longer run.
+ * dataset.json, AVA CSVs, label maps, run configs, safetensors and .pth zips. Mutated, truncated and
+ * random inputs and hostile keys are each read or rejected with a one-line UserError: never another
+ * error type (an internal error), never a hang. A few hundred cases each by default;
+ * STAD_FUZZ_RUNS=5000 for a longer run. The last test prints the counts (fuzz-tally.ts);
+ * STAD_FUZZ_SUMMARY=<file> writes them as the Markdown table of bench/RESULTS.md.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,28 +20,46 @@ import { parseLabelMap } from '../../src/data/labelmap.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/serialization/safetensors.js';
 import { readPthStateDict } from '../../src/serialization/pth.js';
 import { isUserError } from '../../src/util/errors.js';
+import { findConfigFile, loadRunConfig } from '../../src/train/config.js';
+import { FuzzTally } from './fuzz-tally.js';
 
 const RUNS = Number(process.env.STAD_FUZZ_RUNS ?? 200);
 const HOSTILE = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', '../../x', '', '\u0000', '1e400', '-1'];
 
-/** Calls `read`; passes when it returns or throws a UserError, and fails with the input otherwise. */
-function readOrReject(read: () => unknown): void {
+const tally = new FuzzTally();
+
+/**
+ * Calls `read`; passes when it returns or throws a one-line UserError, and fails with the input
+ * otherwise. Counts the outcome under `reader` and `kind` (the kind of input).
+ */
+function readOrReject(reader: string, kind: string, read: () => unknown): void {
   try {
     read();
   } catch (e) {
-    if (!isUserError(e)) throw new Error(`not a UserError: ${(e as Error)?.stack ?? String(e)}`);
+    const failure = !isUserError(e) ? `not a UserError: ${(e as Error)?.stack ?? String(e)}` : e.message.includes('\n') ? `a UserError of more than one line: ${JSON.stringify(e.message)}` : null;
+    tally.add(reader, kind, failure === null ? 'rejected' : 'failed');
+    if (failure !== null) throw new Error(failure);
+    return;
   }
+  tally.add(reader, kind, 'read');
+}
+
+/** A mutated file and what was done to it (for the counts). */
+interface Mutation {
+  bytes: Uint8Array;
+  kind: 'truncated' | 'mutated bytes' | 'truncated + mutated' | 'unchanged';
 }
 
 /** Byte-level mutations of a valid file: truncation, flipped and inserted bytes. */
-function mutated(seed: Uint8Array): fc.Arbitrary<Uint8Array> {
+function mutated(seed: Uint8Array): fc.Arbitrary<Mutation> {
   return fc
     .record({
       cut: fc.integer({ min: 0, max: seed.length }),
       edits: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()), { maxLength: 6 }),
       truncate: fc.boolean(),
     })
-    .map(({ cut, edits, truncate }) => {
+    .map(({ cut, edits, truncate }): Mutation => {
+      const cutShort = truncate && cut < seed.length;
       let b = Array.from(truncate ? seed.subarray(0, cut) : seed);
       for (const [pos, byte, insert] of edits) {
         if (b.length === 0) b = [byte];
@@ -47,7 +67,8 @@ function mutated(seed: Uint8Array): fc.Arbitrary<Uint8Array> {
         if (insert) b.splice(p, 0, byte);
         else b[p] = byte;
       }
-      return new Uint8Array(b);
+      const kind = cutShort ? (edits.length > 0 ? 'truncated + mutated' : 'truncated') : edits.length > 0 ? 'mutated bytes' : 'unchanged';
+      return { bytes: new Uint8Array(b), kind };
     });
 }
 
@@ -71,10 +92,11 @@ const via3Dir = join(fixtures, 'data', 'video-style', 'annotations', 'train');
 const via3Seed = readFileSync(join(via3Dir, readdirSync(via3Dir).filter((f) => f.endsWith('.json')).sort()[0]!));
 
 test('fuzz: VIA3 projects (mutated bytes, hostile keys, random JSON)', () => {
-  fc.assert(fc.property(mutated(via3Seed), (b) => readOrReject(() => parseVia3(Buffer.from(b).toString('utf8'), 'p.json'))), { numRuns: RUNS });
+  const via3 = 'VIA3 project';
+  fc.assert(fc.property(mutated(via3Seed), (m) => readOrReject(via3, m.kind, () => parseVia3(Buffer.from(m.bytes).toString('utf8'), 'p.json'))), { numRuns: RUNS });
   const seed = JSON.parse(via3Seed.toString('utf8')) as unknown;
-  fc.assert(fc.property(hostileJson(seed), (text) => readOrReject(() => parseVia3(text, 'p.json'))), { numRuns: RUNS });
-  fc.assert(fc.property(fc.jsonValue(), (v) => readOrReject(() => parseVia3(JSON.stringify(v) ?? '', 'p.json'))), { numRuns: RUNS });
+  fc.assert(fc.property(hostileJson(seed), (text) => readOrReject(via3, 'hostile keys', () => parseVia3(text, 'p.json'))), { numRuns: RUNS });
+  fc.assert(fc.property(fc.jsonValue(), (v) => readOrReject(via3, 'random JSON', () => parseVia3(JSON.stringify(v) ?? '', 'p.json'))), { numRuns: RUNS });
 });
 
 test('fuzz: dataset.json, AVA CSVs and label maps read from files', () => {
@@ -82,25 +104,47 @@ test('fuzz: dataset.json, AVA CSVs and label maps read from files', () => {
   try {
     const ds = join(t.dir, 'dataset.json');
     const dsSeed = { name: 'x', fps: 10, width: 32, height: 24, splits: { train: ['a', { name: 'b', annotations: 'b.json', video: 'b.mp4' }], test: ['c'] } };
+    const dsInputs = fc.oneof(
+      hostileJson(dsSeed).map((text) => ({ text, kind: 'hostile keys' })),
+      mutated(Buffer.from(JSON.stringify(dsSeed))).map((m) => ({ text: Buffer.from(m.bytes).toString('latin1'), kind: m.kind })),
+    );
     fc.assert(
-      fc.property(fc.oneof(hostileJson(dsSeed), mutated(Buffer.from(JSON.stringify(dsSeed))).map((b) => Buffer.from(b).toString('latin1'))), (text) => {
+      fc.property(dsInputs, ({ text, kind }) => {
         writeFileSync(ds, text);
-        readOrReject(() => readJsonFile(ds, datasetFileSchema));
+        readOrReject('dataset.json', kind, () => readJsonFile(ds, datasetFileSchema));
       }),
       { numRuns: RUNS },
     );
     const csv = join(t.dir, 'a.csv');
     const csvSeed = Buffer.from('\ufeffv1,0902,0.1,0.2,0.5,0.6,12,0\r\n\nv1,0903,0.1,0.2,0.5,0.6,,1\n"__proto__",3,0,0,1,1,1,2\n');
     fc.assert(
-      fc.property(mutated(csvSeed), (b) => {
-        writeFileSync(csv, b);
-        readOrReject(() => readAvaGroundTruth(csv));
-        readOrReject(() => readAvaDetections(csv));
+      fc.property(mutated(csvSeed), (m) => {
+        writeFileSync(csv, m.bytes);
+        readOrReject('AVA ground-truth CSV', m.kind, () => readAvaGroundTruth(csv));
+        readOrReject('AVA detections CSV', m.kind, () => readAvaDetections(csv));
       }),
       { numRuns: RUNS },
     );
     const lmSeed = Buffer.from('item {\n  name: "walk"\n  id: 1\n}\nitem { name: "__proto__" id: 2 }\n');
-    fc.assert(fc.property(mutated(lmSeed), (b) => readOrReject(() => parseLabelMap(Buffer.from(b).toString('utf8'), 'l.pbtxt'))), { numRuns: RUNS });
+    fc.assert(fc.property(mutated(lmSeed), (m) => readOrReject('label map (.pbtxt)', m.kind, () => parseLabelMap(Buffer.from(m.bytes).toString('utf8'), 'l.pbtxt'))), { numRuns: RUNS });
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('fuzz: run configs (mutated bytes, hostile keys, random JSON)', () => {
+  const t = tempDir();
+  try {
+    const file = join(t.dir, 'run.json');
+    const seedText = readFileSync(findConfigFile('synth_tiny_bce'));
+    const seed = JSON.parse(seedText.toString('utf8')) as unknown;
+    const load = (kind: string, text: string | Uint8Array): void => {
+      writeFileSync(file, text);
+      readOrReject('run config (.json)', kind, () => loadRunConfig(file));
+    };
+    fc.assert(fc.property(mutated(seedText), (m) => load(m.kind, m.bytes)), { numRuns: RUNS });
+    fc.assert(fc.property(hostileJson(seed), (text) => load('hostile keys', text)), { numRuns: RUNS });
+    fc.assert(fc.property(fc.jsonValue(), (v) => load('random JSON', JSON.stringify(v) ?? '')), { numRuns: RUNS });
   } finally {
     t.cleanup();
   }
@@ -111,15 +155,15 @@ test('fuzz: safetensors (mutated bytes and hostile tensor names) and .pth zips (
   tensors['__proto__'] = { dtype: 'F32', shape: [2], data: new Uint8Array(8) };
   tensors['w'] = { dtype: 'I64', shape: [1, 1], data: new Uint8Array(8) };
   const st = new Uint8Array(Buffer.concat(encodeSafetensors(tensors, { k: 'v' })));
-  fc.assert(fc.property(mutated(st), (b) => readOrReject(() => decodeSafetensors(b, 'x.safetensors'))), { numRuns: RUNS });
+  fc.assert(fc.property(mutated(st), (m) => readOrReject('safetensors', m.kind, () => decodeSafetensors(m.bytes, 'x.safetensors'))), { numRuns: RUNS });
   const t = tempDir();
   try {
     const p = join(t.dir, 'x.pth');
     const seed = readFileSync(join(fixtures, 'ckpt', 'mmaction2_tiny_deflated.pth'));
     fc.assert(
-      fc.property(mutated(seed), (b) => {
-        writeFileSync(p, b);
-        readOrReject(() => readPthStateDict(p));
+      fc.property(mutated(seed), (m) => {
+        writeFileSync(p, m.bytes);
+        readOrReject('.pth zip (pickle)', m.kind, () => readPthStateDict(p));
       }),
       { numRuns: Math.max(20, Math.floor(RUNS / 2)) },
     );
@@ -127,4 +171,9 @@ test('fuzz: safetensors (mutated bytes and hostile tensor names) and .pth zips (
     t.cleanup();
   }
   assert.ok(true);
+});
+
+// last (a file's tests run in order): the counts of every test above, as diagnostics and $STAD_FUZZ_SUMMARY
+test('fuzz: the counts', (t) => {
+  for (const line of tally.report(RUNS)) t.diagnostic(line);
 });

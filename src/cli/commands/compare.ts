@@ -2,10 +2,13 @@
  * `stad compare <config>... --seeds N [--data <dir>] [--out <dir>] [--set k=v]... [--checkpoint last|best]`:
  * trains each recipe with the same N seeds, tests each, and reports the figures with bootstrap
  * intervals and the paired differences against the first recipe (src/compare). Finished runs are reused.
+ * Ctrl-C or SIGTERM: the run in training saves its checkpoint and the command exits 130/143 with the
+ * command line that continues (the same one: it resumes that run and reuses the finished ones).
  */
 import type { Command } from 'commander';
 import { UserError } from '../../util/errors.js';
 import { intFlag } from '../flags.js';
+import { join } from 'node:path';
 
 interface CompareFlags {
   seeds: string;
@@ -41,7 +44,23 @@ export function registerCompare(program: Command): void {
       const epochs = flags.epochs === undefined ? undefined : intFlag('--epochs', flags.epochs, 1);
       const logEvery = intFlag('--log-every', flags.logEvery, 1);
       const { runComparison } = await import('../../compare/compare.js');
-      const r = await runComparison({ recipes: configs, seeds, data: flags.data, out: flags.out, sets: flags.set, epochs, checkpoint: flags.checkpoint, resamples, bootstrapSeed, logEvery });
+      const { CompareStopped, shellQuote } = await import('../../compare/stop.js');
+      const { StopRequest, exitCodeOf } = await import('../../train/signals.js');
+      const err = process.stderr;
+      const stop = new StopRequest((line) => err.write(`\n${line}\n`)).install();
+      let r;
+      try {
+        r = await runComparison({ recipes: configs, seeds, data: flags.data, out: flags.out, sets: flags.set, epochs, checkpoint: flags.checkpoint, resamples, bootstrapSeed, logEvery, shouldStop: stop.requested });
+      } catch (e) {
+        if (!(e instanceof CompareStopped) || !stop.signal) throw e;
+        const s = e.run;
+        const what = s.phase === 'train' ? `saved ${join(s.dir, 'latest.safetensors')} (${s.recipe} seed ${s.seed})` : `abandoned the test of ${s.recipe} seed ${s.seed} (its training is complete; the test runs again)`;
+        err.write(`${stop.signal}: ${what}; ${s.finished} of ${s.total} runs finished and kept; continue with: stad compare ${process.argv.slice(3).map(shellQuote).join(' ')}\n`);
+        process.exitCode = exitCodeOf(stop.signal);
+        return;
+      } finally {
+        stop.uninstall();
+      }
       process.stderr.write(`compare: trained ${r.trained} runs, tested ${r.tested}; bootstrap ${r.bootstrapSeconds.toFixed(1)} s; wrote ${r.outDir}/compare.json\n`);
       await new Promise<void>((done, failed) => process.stdout.write(r.table, (e) => (e ? failed(e) : done())));
     });

@@ -1,9 +1,11 @@
 /**
- * `stad test --checkpoint <file> [--data <dir>] [--split test] [--gt-boxes] [--out <dir>] [--json]`:
+ * `stad test --checkpoint <file> [--data <dir>] [--split test] [--gt-boxes] [--out <dir>] [--amp bf16|none] [--json]`:
  * runs a trained detector over a split and evaluates it (frame mAP@0.5IoU per video and pooled, as
  * `stad eval` computes it). Writes detections.csv, label_map.pbtxt, report.json and
  * detections_via3/<video>.json into --out (default `<checkpoint dir>/test-<split>/`), all at once.
- * The model configuration comes from the checkpoint (src/train/checkpoint-model.ts).
+ * The model configuration comes from the checkpoint (src/train/checkpoint-model.ts), and so does the
+ * precision of the forward pass (a run trained with `amp: bf16` is tested under autocast) unless --amp
+ * gives one.
  */
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '../../data/defaults.js';
@@ -21,7 +23,13 @@ interface TestFlags {
   workers?: string;
   scoreThr: string;
   device: string;
+  amp?: 'none' | 'bf16';
   json?: boolean;
+}
+
+function ampMode(v: string): 'none' | 'bf16' {
+  if (v !== 'none' && v !== 'bf16') throw new UserError(`--amp: expected bf16 or none, got "${v}"`);
+  return v;
 }
 
 export function registerTest(program: Command): void {
@@ -37,6 +45,7 @@ export function registerTest(program: Command): void {
     .option('--workers <n>', 'frame-decoding threads (default: cores - 1)')
     .option('--score-thr <x>', 'classes scoring at least x label a box in detections_via3/', '0.5')
     .option('--device <device>', 'cpu, cuda or cuda:N (frames are decoded on the CPU)', 'cpu')
+    .option('--amp <mode>', "forward pass in 'bf16' (autocast; scores in float32) or 'none' (float32); default: as the checkpoint's run trained", ampMode)
     .option('--json', 'print the report as JSON instead of text')
     .action(async (flags: TestFlags) => {
       const batchSize = intFlag('--batch-size', flags.batchSize, 1);
@@ -59,11 +68,12 @@ export function registerTest(program: Command): void {
         numWorkers,
         scoreThreshold,
         device,
+        amp: flags.amp,
         onProgress: bar.callback(),
       });
       const text = flags.json ? `${JSON.stringify(jsonReport(r.report, true), null, 2)}\n` : formatTextReport(r.report, { perVideo: true });
       // On stderr, so that stdout holds only the report.
-      process.stderr.write(`wrote ${r.detections} detections and the report to ${r.outDir}\n`);
+      process.stderr.write(`wrote ${r.detections} detections and the report to ${r.outDir}${r.amp === 'none' ? '' : ` (forward pass in ${r.amp})`}\n`);
       await new Promise<void>((done, failed) => process.stdout.write(text, (e) => (e ? failed(e) : done())));
     });
 }
