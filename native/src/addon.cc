@@ -81,6 +81,11 @@ STAD_OP(buildInfo) {
 
 }  // namespace stad
 
+namespace stad {
+// ops_image.cc (declared here rather than in args.h, which every operator file includes)
+void registerImageOps(Napi::Env env, Napi::Object exports, TensorTable* table);
+}  // namespace stad
+
 // Runs once per Node environment that loads the addon (the main thread, and each worker thread that
 // requires it): each gets its own tensor table, so environments never see each other's tensors.
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -100,6 +105,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerNNOps(env, exports, table);
   registerAutogradOps(env, exports, table);
   registerVisionOps(env, exports, table);
+  registerImageOps(env, exports, table);
   return exports;
 }
 

@@ -6,11 +6,11 @@
  * Each Node environment that loads the binding (the main thread, a worker thread) has its own table.
  */
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { defaultThreadCount } from '../util/cpu.js';
+import { bindingPath, findTorchvisionFile } from './library-files.js';
+
+export { packageRoot } from './library-files.js';
 
 export type Handle = number;
 type H = Handle;
@@ -197,12 +197,8 @@ export interface NativeBuildInfo {
   parallelInfo: string;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The repository root, from dist/src/torch/ (compiled) or src/torch/. */
-export const packageRoot = resolve(here, here.includes(`${join('dist', 'src')}`) ? '../../..' : '../..');
-
 function loadBinding(): NativeBinding {
-  const path = process.env.STAD_NATIVE ?? join(packageRoot, 'native', 'build', 'stad_native.node');
+  const path = bindingPath();
   if (!existsSync(path)) {
     throw new Error(`stad's native binding is not built (${path}); run \`npm run build\``);
   }
@@ -223,18 +219,7 @@ let visionLoaded = false;
  * python3-torchvision, then the torchvision of `python3` (a CUDA PyTorch installation).
  */
 export function findTorchvisionLibrary(): string | undefined {
-  if (process.env.STAD_TORCHVISION_LIB) return process.env.STAD_TORCHVISION_LIB;
-  const dirs = ['/usr/lib/python3/dist-packages/torchvision'];
-  const py = spawnSync('python3', ['-c', 'import torchvision, os; print(os.path.dirname(torchvision.__file__))'], {
-    encoding: 'utf8',
-  });
-  if (py.status === 0) dirs.push(py.stdout.trim());
-  for (const d of dirs) {
-    if (!existsSync(d)) continue;
-    const lib = readdirSync(d).find((f) => /^_C(\..*)?\.so$/.test(f));
-    if (lib) return join(d, lib);
-  }
-  return undefined;
+  return findTorchvisionFile('_C');
 }
 
 /** Loads torchvision's operators (roi_align, nms) into libtorch's dispatcher once. */

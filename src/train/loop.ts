@@ -209,6 +209,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           const t = stepTargets(c, b.clips, epoch, batch, device);
           if (t.rois.shape[0] === 0) return Number.NaN; // every box cropped out of view
           const x = clipsToTensor(b, device); // [N, 3, T, H, W]
+          b.release(); // x holds a copy: the loader may reuse the buffer
           const logits = det.forward(x, t.rois); // [K, numClasses]
           const li = lossInputs(logits, t); // [M, numClasses - 1]
           if (li.logits.shape[0] === 0) return Number.NaN; // no box takes part ('ignore' and no positives)

@@ -27,6 +27,17 @@ before(async () => {
     }
   }
 });
+// A portrait video (30x40): batched with the landscape ones, clips are padded.
+let portrait: string;
+before(async () => {
+  portrait = join(dir, 'c');
+  mkdirSync(portrait);
+  for (let n = 1; n <= 10; n++) {
+    const raw = Buffer.alloc(30 * 40 * 3);
+    for (let i = 0; i < raw.length; i++) raw[i] = (i * 7 + n * 13) % 241;
+    await sharp(raw, { raw: { width: 30, height: 40, channels: 3 } }).png().toFile(join(portrait, `c_${String(n).padStart(5, '0')}.png`));
+  }
+});
 after(() => cleanup());
 
 async function collect(loader: ClipLoader, epoch: number): Promise<ClipBatch[]> {
@@ -84,4 +95,33 @@ test('a missing frame surfaces as a UserError from a worker, naming the video an
   const l2 = new ClipLoader(outside, { clip: { clipLen: 3, frameInterval: 1 }, batchSize: 1, mode: 'test', numWorkers: 1 });
   await assert.rejects(collect(l2, 0), (e: unknown) => e instanceof UserError && /keyframe 42 is outside its frames 1-10/.test((e as Error).message));
   await l2.close();
+});
+
+test('released batch buffers are reused, and what a reused buffer held never shows through the padding', async () => {
+  const c = (kf: number): ClipSample => ({ video: 'c', source: { kind: 'images', dir: portrait }, keyframe: kf, boxes: [[2, 2, 20, 30]], labels: [[1]] });
+  const a = (i: number): ClipSample => samples[i]!; // video 'a', keyframes 2, 5, 8
+  // batch 1 [c, a] pads; batch 3 [a, c] pads where batch 1 had pixels; batches 2 and 4 do not pad
+  const mixed = [c(2), a(0), a(1), a(2), a(0), c(5), c(5), c(8), c(8), a(1)];
+  const opts = { clip: { clipLen: 2, frameInterval: 1 }, batchSize: 2, mode: 'test' as const, testShortSide: 60, prefetch: 0 };
+  for (const numWorkers of [0, 1]) {
+    const fresh = await collect(new ClipLoader(mixed, { ...opts, numWorkers }), 0); // never released: fresh buffers
+    const loader = new ClipLoader(mixed, { ...opts, numWorkers });
+    const reused: Float32Array[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for await (const b of loader.epoch(0)) {
+      reused.push(Float32Array.from(b.data));
+      buffers.add(b.data.buffer);
+      b.release();
+      b.release(); // twice is harmless
+    }
+    await loader.close();
+    assert.deepEqual(fresh.map((b) => b.shape), [[2, 3, 2, 80, 80], [2, 3, 2, 60, 80], [2, 3, 2, 80, 80], [2, 3, 2, 80, 60], [2, 3, 2, 80, 80]]);
+    assert.ok(buffers.size < fresh.length, `${numWorkers} workers: ${buffers.size} buffers for ${fresh.length} batches`);
+    for (let i = 0; i < fresh.length; i++) {
+      assert.ok(Buffer.from(fresh[i]!.data.buffer, fresh[i]!.data.byteOffset, fresh[i]!.data.byteLength).equals(Buffer.from(reused[i]!.buffer)), `${numWorkers} workers: batch ${i} differs`);
+    }
+    // the padding of batch 3's first clip (a landscape clip: rows 60-79) is zero
+    const [, , T, H, W] = fresh[2]!.shape;
+    for (let ch = 0; ch < 3 * T; ch++) for (let y = 60; y < H; y++) for (let x = 0; x < W; x++) assert.equal(reused[2]![(ch * H + y) * W + x], 0);
+  }
 });
