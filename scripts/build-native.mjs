@@ -6,13 +6,28 @@
 //   2. the torch package of `python3`, if it imports (its cmake prefix path: a CUDA PyTorch on GPU machines);
 //   3. Debian's libtorch-dev under /usr.
 // Node-API headers: $NODE_API_HEADERS, else the running Node's own include/node, else /usr/include/node.
+// torchvision's operator library is resolved here from the same installation as that libtorch and baked
+// into the binding (scripts/lib/torch-install.mjs says why); $STAD_TORCHVISION_LIB overrides it ('none':
+// without). A libtorch with CUDA must give a binding that links libtorch_cuda: checked with readelf.
 // We drive CMake ourselves rather than through cmake-js or node-gyp because both fetch Node headers from
 // the network by default, and the GPU machines have none; a Node-API addon needs only the headers.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+
+import {
+  chooseTorchvision,
+  cxxStandardFor,
+  linksTorchCuda,
+  needsLibpython,
+  operatorLibraryName,
+  parseNeeded,
+  torchvisionDirsFor,
+  versionFromHeader,
+  versionFromPy,
+} from './lib/torch-install.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
@@ -32,7 +47,12 @@ function findTorch() {
       console.error(`LIBTORCH=${dir}: expected a folder with include/ and lib/`);
       process.exit(2);
     }
-    return { source: `$LIBTORCH (${dir})`, prefixPath: existsSync(cmakeDir) ? cmakeDir : dir, libDir: join(dir, 'lib') };
+    // a PyTorch's torch/ package folder (what .device-carry/env.sh sets) has its torchvision beside it
+    const isPackage = existsSync(join(dir, '__init__.py'));
+    return {
+      source: `$LIBTORCH (${dir})`, kind: 'libtorch', torchDir: isPackage ? dir : undefined,
+      prefixPath: existsSync(cmakeDir) ? cmakeDir : dir, libDir: join(dir, 'lib'), includeDir: join(dir, 'include'),
+    };
   }
   for (const py of ['python3']) {
     const r = spawnSync(py, ['-c', 'import torch, os; print(torch.utils.cmake_prefix_path); print(os.path.dirname(torch.__file__))'], {
@@ -42,12 +62,12 @@ function findTorch() {
       const [prefix, torchDir] = r.stdout.trim().split('\n');
       // Debian's python3-torch is the same library as libtorch-dev: report it as Debian's.
       if (!torchDir.startsWith('/usr/lib/python3')) {
-        return { source: `python3 torch (${torchDir})`, prefixPath: prefix, libDir: join(torchDir, 'lib') };
+        return { source: `python3 torch (${torchDir})`, kind: 'python', torchDir, prefixPath: prefix, libDir: join(torchDir, 'lib'), includeDir: join(torchDir, 'include') };
       }
     }
   }
   if (existsSync('/usr/lib/x86_64-linux-gnu/cmake/Torch') || existsSync('/usr/lib/aarch64-linux-gnu/cmake/Torch') || existsSync('/usr/share/cmake/Torch')) {
-    return { source: 'Debian libtorch-dev (/usr)', prefixPath: '/usr', libDir: '' };
+    return { source: 'Debian libtorch-dev (/usr)', kind: 'debian', prefixPath: '/usr', libDir: '', includeDir: '/usr/include' };
   }
   console.error('libtorch not found: install Debian libtorch-dev, or set LIBTORCH to a folder with include/ and lib/');
   process.exit(2);
@@ -64,12 +84,85 @@ function findNodeHeaders() {
   process.exit(2);
 }
 
+function readelfNeeded(path) {
+  const r = spawnSync('readelf', ['-d', path], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.error(`readelf -d ${path} failed (binutils is needed to check the build): ${r.stderr || r.error}`);
+    process.exit(2);
+  }
+  return parseNeeded(r.stdout);
+}
+
+// Whether a libtorch was built with the C++11 string ABI (its exported names mention __cxx11): the
+// binding must use the same, or std::string arguments do not link.
+function cxx11Abi(libDir) {
+  const r = spawnSync('nm', ['-D', '--defined-only', join(libDir, 'libc10.so')], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  return r.status === 0 && r.stdout.includes('__cxx11') ? 1 : 0;
+}
+
+function torchVersionOf(torch) {
+  for (const h of [join(torch.includeDir, 'torch', 'csrc', 'api', 'include', 'torch', 'version.h'), join(torch.includeDir, 'torch', 'version.h')]) {
+    if (existsSync(h)) {
+      const v = versionFromHeader(readFileSync(h, 'utf8'));
+      if (v) return v;
+    }
+  }
+  console.error(`libtorch at ${torch.source}: no torch/version.h under ${torch.includeDir}`);
+  process.exit(2);
+}
+
+// The file names of the libtorch's own libraries (what a torchvision built for it may need).
+function torchLibraryNames(torch) {
+  const dir = torch.libDir || ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu'].find((d) => existsSync(d));
+  return dir && existsSync(dir) ? readdirSync(dir).filter((f) => /^lib(c10|torch)/.test(f)) : [];
+}
+
+function torchvisionCandidate(path) {
+  const versionPy = join(dirname(path), 'version.py');
+  return { path, version: existsSync(versionPy) ? versionFromPy(readFileSync(versionPy, 'utf8')) : null, needed: readelfNeeded(path) };
+}
+
+function resolveTorchvision(torch, torchVersion) {
+  const override = process.env.STAD_TORCHVISION_LIB;
+  let candidates = [];
+  if (override && override !== 'none') {
+    candidates = existsSync(override) ? [torchvisionCandidate(override)] : [];
+  } else if (!override) {
+    for (const d of torchvisionDirsFor(torch)) {
+      const lib = existsSync(d) ? operatorLibraryName(readdirSync(d)) : null;
+      if (lib) candidates.push(torchvisionCandidate(join(d, lib)));
+    }
+  }
+  const r = chooseTorchvision({ torchVersion, torchLibs: torchLibraryNames(torch), override, candidates });
+  if ('error' in r) {
+    console.error(`[build-native] torchvision: ${r.error}`);
+    process.exit(2);
+  }
+  if (r.note) process.stderr.write(`[build-native] torchvision: ${r.note}\n`);
+  return r.path;
+}
+
+// A wheel's torchvision needs libtorch_python, which needs libpython's symbols: the binding loads this
+// libpython first (src/torch/native.ts), from native/build/torchvision-preload.txt.
+function libpythonFor(tvPath) {
+  if (!tvPath || !needsLibpython(readelfNeeded(tvPath))) return '';
+  const r = spawnSync('python3', ['-c', "import sysconfig, os; print(os.path.join(sysconfig.get_config_var('LIBDIR'), sysconfig.get_config_var('INSTSONAME') or sysconfig.get_config_var('LDLIBRARY')))"], { encoding: 'utf8' });
+  const lib = r.status === 0 ? r.stdout.trim() : '';
+  if (!lib || !existsSync(lib)) {
+    process.stderr.write(`[build-native] torchvision: ${tvPath} needs libtorch_python, and python3 names no shared libpython (${lib || 'none'}): RoIAlign may fail to load\n`);
+    return '';
+  }
+  return lib;
+}
+
 const torch = findTorch();
+const torchVersion = torchVersionOf(torch);
+const torchvisionLib = resolveTorchvision(torch, torchVersion);
 const nodeHeaders = findNodeHeaders();
 const addonApi = dirname(require.resolve('node-addon-api/package.json'));
-process.stderr.write(`[build-native] libtorch: ${torch.source}\n`);
+process.stderr.write(`[build-native] libtorch ${torchVersion}: ${torch.source}; torchvision: ${torchvisionLib || 'none'}\n`);
 mkdirSync(buildDir, { recursive: true });
-sh('cmake', [
+const configure = (extra) => [
   '-S', join(root, 'native'),
   '-B', buildDir,
   '-DCMAKE_BUILD_TYPE=Release',
@@ -78,6 +171,27 @@ sh('cmake', [
   `-DNODE_ADDON_API_DIR=${addonApi}`,
   `-DSTAD_TORCH_SOURCE=${torch.source}`,
   `-DSTAD_TORCH_LIBDIR=${torch.libDir}`,
-]);
-sh('cmake', ['--build', buildDir, '--config', 'Release', '-j', String(Math.max(1, Math.min(4, (await import('node:os')).cpus().length)))]);
+  `-DSTAD_TORCHVISION_LIB=${torchvisionLib}`,
+  `-DSTAD_CXX_STANDARD=${cxxStandardFor(torchVersion)}`,
+  `-DSTAD_NO_CUDA_MEMORY_STATS=${process.env.STAD_NO_CUDA_MEMORY_STATS === '1' ? 'ON' : 'OFF'}`,
+  ...extra,
+];
+process.stderr.write(`[build-native] $ cmake ${configure([]).join(' ')}\n`);
+if (spawnSync('cmake', configure([]), { stdio: 'inherit', cwd: root }).status !== 0) {
+  // A CUDA PyTorch's CMake package also looks for the CUDA toolkit (nvcc, nvToolsExt, cuDNN headers),
+  // which the binding does not need: it compiles no CUDA code. Link that libtorch directly instead,
+  // as torch.utils.cpp_extension does for a C++-only extension.
+  if (!torch.libDir) process.exit(1);
+  process.stderr.write('[build-native] configuring through TorchConfig.cmake failed; linking the libtorch directly\n');
+  rmSync(join(buildDir, 'CMakeCache.txt'), { force: true });
+  sh('cmake', configure(['-DSTAD_TORCH_DIRECT=ON', `-DSTAD_TORCH_INCLUDE=${torch.includeDir}`, `-DSTAD_TORCH_CXX11_ABI=${cxx11Abi(torch.libDir)}`]));
+}
+sh('cmake', ['--build', buildDir, '--config', 'Release', '-j', String(Math.max(1, Math.min(16, (await import("node:os")).cpus().length)))]);
+// A libtorch with CUDA must give a binding that loads libtorch_cuda, or CUDA reports unavailable.
+const addonPath = join(buildDir, 'stad_native.node');
+if (torch.libDir && readdirSync(torch.libDir).some((f) => /^libtorch_cuda\.so/.test(f)) && !linksTorchCuda(readelfNeeded(addonPath))) {
+  console.error(`[build-native] ${addonPath} does not link libtorch_cuda although ${torch.libDir} has it: CUDA would report unavailable (see native/CMakeLists.txt, --no-as-needed)`);
+  process.exit(2);
+}
 writeFileSync(join(buildDir, 'torch-source.txt'), torch.source + '\n');
+writeFileSync(join(buildDir, 'torchvision-preload.txt'), libpythonFor(torchvisionLib) + '\n');

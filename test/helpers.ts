@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
 
 /** The repository root (tests run compiled from dist/test/). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -39,4 +40,26 @@ export function runCli(args: string[], opts: { cwd?: string; input?: string; env
     env: { ...process.env, FORCE_COLOR: '0', ...(opts.env ?? {}) },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The device the device-neutral tests run on: $STAD_TEST_DEVICE (cpu, cuda, cuda:N), default cpu.
+ * bench/gpu.sh runs the binding's and the models' tests with STAD_TEST_DEVICE=cuda.
+ */
+export function testDevice(): 'cpu' | 'cuda' | `cuda:${number}` {
+  const d = process.env.STAD_TEST_DEVICE ?? 'cpu';
+  if (!/^(cpu|cuda(:\d+)?)$/.test(d)) throw new Error(`STAD_TEST_DEVICE: expected cpu, cuda or cuda:N, got ${JSON.stringify(d)}`);
+  return d as 'cpu' | 'cuda' | `cuda:${number}`;
+}
+
+/**
+ * A user error from the CLI: exit code 2 and exactly one `stad: ` line matching `re`, the last thing on
+ * stderr (informational lines such as the lr may come first when the error is found late).
+ */
+export function assertUserError(r: { code: number; stderr: string }, re: RegExp): void {
+  assert.equal(r.code, 2, r.stderr);
+  const errors = r.stderr.trim().split('\n').filter((l) => l.startsWith('stad: '));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.match(errors[0]!, re);
+  assert.ok(r.stderr.trim().endsWith(errors[0]!), r.stderr);
 }

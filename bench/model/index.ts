@@ -1,28 +1,39 @@
 /**
  * `npm run bench -- model [--quick] [--threads N] [--r50-steps N] [--tiny-steps N] [--warmup N] [--tiny-warmup N] [--size PX]
- * [--reference-flag FLAG]...`:
+ * [--reference-flag FLAG]... [--reference-env NAME=VALUE]...`:
  * one training step (forward, BCE-with-logits on random multi-hot targets without the background
  * column, backward, SGD with momentum 0.9 and weight decay 1e-5) of SlowFast R50 8x8x1 (batch 2,
- * 32x224x224, 2 RoIs per clip; 1 warm-up and 3 timed steps per side) and of the small CPU preset slowfast_r18_tiny (batch 2 at its own input,
- * 16x112x112), in stad and in PyTorch (bench/reference/train_step.py --serve, run with Debian's
- * /usr/bin/python3: the same libtorch), with the same thread count and the same boxes.
+ * 32x224x224, 2 RoIs per clip; 3 warm-up and 6 timed rounds) and of the small CPU preset
+ * slowfast_r18_tiny (batch 2 at its own input, 16x112x112; 5 warm-up and 24 timed rounds), in stad
+ * and in PyTorch (bench/reference/train_step.py --serve, run with Debian's /usr/bin/python3: the same
+ * libtorch), with the same thread count and the same boxes.
  *
- * The machine is shared and noisy, so the two sides run in the same run, interleaved step by step
- * (ABBA order: stad, torch, torch, stad, ...) after warm-up steps, and medians are reported, with the
- * process CPU seconds of each step beside the wall seconds. `--quick` runs the tiny preset only.
+ * The machine is shared and noisy, so the two sides run in the same run as rounds of one stad step and
+ * one PyTorch step, in ABBA order (stad-torch, torch-stad, torch-stad, stad-torch, ...), after
+ * warm-up rounds (the first 2-3 R50 steps of a process fault in the memory its heap grows to; see
+ * bench/RESULTS.md). Each round gives a ratio of its two steps; reported are the median of these
+ * per-round ratios with their interquartile range and extremes, for wall-clock time and for process
+ * CPU time, and the median minor page faults per step of each side (a count that does not depend on
+ * the load). About 3 minutes on a quiet 2-core machine. `--quick` runs the tiny preset only.
  *
- * `--reference-flag` passes a flag on to train_step.py (diagnostics: --relu-out-of-place, --channels-last).
+ * `--reference-flag` passes a flag on to train_step.py (diagnostics: --relu-out-of-place,
+ * --channels-last); `--reference-env NAME=VALUE` sets an environment variable for the Python side
+ * only (e.g. the glibc malloc settings stad's binding applies to itself, MALLOC_MMAP_MAX_=0 and
+ * MALLOC_TRIM_THRESHOLD_=..., to compare like with like).
  *
- * Prints a table, then LAST one JSON line (cpuRatio: PyTorch's median CPU seconds over stad's):
- *   {"bench":"model","ratio": stad/torch clips/s for R50,"stad":{"r50","tiny"},"torch":{...},"tinyRatio","threads"}
+ * Prints a table, then LAST one JSON line:
+ *   {"bench":"model","ratio": median per-round stad/torch speed for R50,"ratioSpread":{"r50","tiny"},
+ *    "stad":{"r50","tiny"} clips/s,"torch":{...},"tinyRatio","cpuRatio":{"r50","tiny"} (median per-round
+ *    PyTorch CPU s over stad's),"cpuRatioSpread","faults":{"r50":{"stad","torch"},...},"threads","steps","size"}
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../../src/torch/index.js';
-import { SGD } from '../../src/nn/index.js';
-import { buildDetector, modelPreset, type ActionDetector, type ModelConfig, type ModelPresetName } from '../../src/models/index.js';
+import { modelPreset, type ModelConfig, type ModelPresetName } from '../../src/models/index.js';
+import { median, pairedRatios, sideOrder, type Spread, type StepTime } from './pairs.js';
+import { StadSide, makeRois } from './stad-side.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..', '..');
@@ -32,21 +43,36 @@ const python = process.env.STAD_BENCH_PYTHON ?? '/usr/bin/python3';
 interface Options {
   quick: boolean;
   threads: number;
+  /** Timed rounds (one step per side each) of R50. */
   r50Steps: number;
   tinySteps: number;
-  /** Warm-up steps per side before the R50 measurement. */
+  /** Warm-up rounds before the R50 measurement. */
   warmup: number;
-  /** Warm-up steps per side for the tiny preset (its first steps are slow on both sides while the allocator settles). */
+  /** Warm-up rounds for the tiny preset (its first steps are slow on both sides while the allocator settles). */
   tinyWarmup: number;
   size: number;
   batch: number;
   boxes: number;
   /** Extra flags for train_step.py (diagnostics such as --relu-out-of-place or --channels-last). */
   referenceFlags: string[];
+  /** Extra environment variables for the Python side only. */
+  referenceEnv: Map<string, string>;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, threads: torch.getNumThreads(), r50Steps: 3, tinySteps: 12, warmup: 1, tinyWarmup: 3, size: 224, batch: 2, boxes: 2, referenceFlags: [] };
+  const o: Options = {
+    quick: false,
+    threads: torch.getNumThreads(),
+    r50Steps: 6,
+    tinySteps: 24,
+    warmup: 3,
+    tinyWarmup: 5,
+    size: 224,
+    batch: 2,
+    boxes: 2,
+    referenceFlags: [],
+    referenceEnv: new Map(),
+  };
   const int = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer >= ${min}, got ${v}`);
@@ -64,38 +90,15 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--batch') o.batch = int(a, argv[++i], 1);
     else if (a === '--boxes') o.boxes = int(a, argv[++i], 1);
     else if (a === '--reference-flag') o.referenceFlags.push(argv[++i] ?? '');
-    else throw new Error(`unknown argument ${a} (see the comment at the top of bench/model/index.ts)`);
+    else if (a === '--reference-env') {
+      const kv = argv[++i] ?? '';
+      const eq = kv.indexOf('=');
+      if (eq < 1) throw new Error(`--reference-env needs NAME=VALUE, got ${kv}`);
+      o.referenceEnv.set(kv.slice(0, eq), kv.slice(eq + 1));
+    } else throw new Error(`unknown argument ${a} (see the comment at the top of bench/model/index.ts)`);
   }
   if (o.size % 16 !== 0) throw new Error(`--size must be a multiple of 16, got ${o.size}`);
   return o;
-}
-
-/** Deterministic boxes, the same for both sides: [batchIndex, x1, y1, x2, y2] in input pixels. */
-function makeRois(batch: number, perClip: number, size: number): number[][] {
-  let a = 12345;
-  const rand = () => {
-    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
-    return a / 4294967296;
-  };
-  const rois: number[][] = [];
-  for (let b = 0; b < batch; b++) {
-    for (let k = 0; k < perClip; k++) {
-      const x1 = rand() * size * 0.5;
-      const y1 = rand() * size * 0.5;
-      const w = (rand() * 0.4 + 0.1) * size;
-      const h = (rand() * 0.4 + 0.1) * size;
-      rois.push([b, x1, y1, x1 + w, y1 + h].map((v) => Math.round(v * 100) / 100));
-    }
-  }
-  return rois;
-}
-
-interface StepTime {
-  wall: number;
-  /** Process CPU seconds (user + system) of the step: less sensitive to other jobs than wall time. */
-  cpu: number;
-  /** The system part (page faults of fresh allocations, thread wake-ups). */
-  sys: number;
 }
 
 /** The PyTorch side: train_step.py --serve, one step per request. */
@@ -106,8 +109,8 @@ class TorchSide {
   private readonly buffered: string[] = [];
   private stderr = '';
 
-  constructor(args: string[]) {
-    this.child = spawn(python, [referenceScript, '--serve', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(args: string[], env: ReadonlyMap<string, string>) {
+    this.child = spawn(python, [referenceScript, '--serve', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...Object.fromEntries(env) } });
     this.child.stderr.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-4000);
     });
@@ -143,7 +146,7 @@ class TorchSide {
   async step(): Promise<StepTime & { loss: number }> {
     this.child.stdin.write('step\n');
     const r = await this.next();
-    return { wall: Number(r.step_s), cpu: Number(r.cpu_s), sys: Number(r.sys_s), loss: Number(r.loss) };
+    return { wall: Number(r.step_s), cpu: Number(r.cpu_s), sys: Number(r.sys_s), faults: Number(r.minflt), loss: Number(r.loss) };
   }
 
   close(): void {
@@ -151,62 +154,17 @@ class TorchSide {
   }
 }
 
-/** The stad side: the detector, SGD, and fixed inputs, kept for the whole measurement. */
-class StadSide {
-  private readonly det: ActionDetector;
-  private readonly opt: SGD;
-  private readonly clips: torch.Tensor;
-  private readonly rois: torch.Tensor;
-  private readonly targets: torch.Tensor;
-  readonly parameters: number;
-
-  constructor(config: ModelConfig, batch: number, rois: number[][]) {
-    torch.manualSeed(0);
-    this.det = buildDetector(config).train();
-    this.parameters = this.det.numParameters();
-    this.opt = new SGD(this.det.parameters(), { lr: 0.1, momentum: 0.9, weightDecay: 1e-5 });
-    const { frames, size } = config.input;
-    this.clips = torch.keep(torch.randn([batch, 3, frames, size, size]));
-    this.rois = torch.keep(torch.tensor(new Float32Array(rois.flat()), { shape: [rois.length, 5] }));
-    this.targets = torch.keep(torch.tidy(() => torch.rand([rois.length, config.head.numClasses - 1]).lt(0.2).float()));
-  }
-
-  step(): StepTime & { loss: number } {
-    const t0 = process.hrtime.bigint();
-    const c0 = process.cpuUsage();
-    this.opt.zeroGrad();
-    const loss = torch.tidy(() => {
-      const logits = this.det.forward(this.clips, this.rois);
-      const l = torch.binaryCrossEntropyWithLogits(logits.slice(1, 1), this.targets);
-      l.backward();
-      return l.item();
-    });
-    this.opt.step();
-    const c = process.cpuUsage(c0);
-    return { wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (c.user + c.system) / 1e6, sys: c.system / 1e6, loss };
-  }
-
-  dispose(): void {
-    this.opt.zeroGrad();
-    this.opt.dispose();
-    torch.dispose([this.clips, this.rois, this.targets]);
-    this.det.dispose();
-  }
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 interface CaseResult {
   name: string;
   preset: ModelPresetName;
   shape: string;
   parameters: { stad: number; torch: number };
+  /** Timed steps, index i of both sides from the same round. */
   stad: StepTime[];
   torch: StepTime[];
+  warmup: number;
+  /** Per-round ratios, PyTorch over stad: wall (= stad's speed over PyTorch's) and CPU seconds. */
+  ratio: { wall: Spread; cpu: Spread };
   stadClipsPerS: number;
   torchClipsPerS: number;
 }
@@ -233,33 +191,25 @@ async function runCase(name: string, preset: ModelPresetName, config: ModelConfi
   const rois = makeRois(o.batch, o.boxes, config.input.size);
   const shape = `${o.batch}x3x${config.input.frames}x${config.input.size}x${config.input.size}, ${rois.length} RoIs`;
   console.error(`[${name}] ${preset}: ${shape}; starting PyTorch (${python})`);
-  const py = new TorchSide([...referenceArgs(config, o.batch, rois, o.threads), ...o.referenceFlags]);
+  const py = new TorchSide([...referenceArgs(config, o.batch, rois, o.threads), ...o.referenceFlags], o.referenceEnv);
   const stad = new StadSide(config, o.batch, rois);
   try {
     const info = await py.ready();
     if (info.parameters !== stad.parameters) throw new Error(`[${name}] not the same architecture: stad has ${stad.parameters} parameters, PyTorch ${info.parameters}`);
     if (info.threads !== o.threads) throw new Error(`[${name}] PyTorch runs ${info.threads} threads, stad ${o.threads}`);
-    const log = (side: string, i: number, r: StepTime & { loss: number }, warm: boolean) =>
-      console.error(`[${name}] ${side} step ${i}${warm ? ' (warm-up)' : ''}: ${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU (${r.sys.toFixed(2)} system), loss ${r.loss.toFixed(4)}`);
-    for (let i = 1; i <= warmup; i++) {
-      log('stad ', i, stad.step(), true);
-      log('torch', i, await py.step(), true);
-    }
+    const log = (side: string, round: number, r: StepTime & { loss: number }) =>
+      console.error(
+        `[${name}] ${side} ${round < warmup ? `warm-up ${round + 1}/${warmup}` : `round ${round - warmup + 1}/${steps}`}: ` +
+          `${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU (${r.sys.toFixed(2)} system), ${r.faults} faults, loss ${r.loss.toFixed(4)}`,
+      );
     const s: StepTime[] = [];
     const t: StepTime[] = [];
-    for (let i = 1; i <= steps; i++) {
-      // ABBA: a slow drift in the machine's load favours neither side.
-      const order = i % 2 === 1 ? ['stad', 'torch'] : ['torch', 'stad'];
-      for (const side of order) {
-        if (side === 'stad') {
-          const r = stad.step();
-          s.push(r);
-          log('stad ', i, r, false);
-        } else {
-          const r = await py.step();
-          t.push(r);
-          log('torch', i, r, false);
-        }
+    for (let round = 0; round < warmup + steps; round++) {
+      // ABBA: a slow drift in the machine's load favours neither side, within a round or across rounds.
+      for (const side of sideOrder(round)) {
+        const r = side === 'stad' ? stad.step() : await py.step();
+        log(side === 'stad' ? 'stad ' : 'torch', round, r);
+        if (round >= warmup) (side === 'stad' ? s : t).push(r);
       }
     }
     return {
@@ -269,6 +219,8 @@ async function runCase(name: string, preset: ModelPresetName, config: ModelConfi
       parameters: { stad: stad.parameters, torch: info.parameters },
       stad: s,
       torch: t,
+      warmup,
+      ratio: pairedRatios(s, t),
       stadClipsPerS: o.batch / median(s.map((x) => x.wall)),
       torchClipsPerS: o.batch / median(t.map((x) => x.wall)),
     };
@@ -279,6 +231,10 @@ async function runCase(name: string, preset: ModelPresetName, config: ModelConfi
 }
 
 const r4 = (x: number) => Math.round(x * 10000) / 10000;
+const f3 = (x: number) => x.toFixed(3);
+/** "median (IQR q1-q3, min-max)" */
+const showSpread = (x: Spread) => `${f3(x.median)} (IQR ${f3(x.q1)}-${f3(x.q3)}, range ${f3(x.min)}-${f3(x.max)})`;
+const jsonSpread = (x: Spread) => ({ iqr: [r4(x.q1), r4(x.q3)], range: [r4(x.min), r4(x.max)] });
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
@@ -291,16 +247,32 @@ async function main(): Promise<void> {
     results.push(await runCase('r50', 'slowfast_r50_8x8x1', c, o, o.r50Steps, o.warmup));
   }
 
-  const rows = [['case', 'input', 'params', 'side', 'median step s', 'median CPU s', 'of which system', 'clips/s', 'stad/torch']];
+  const rows = [['case', 'input', 'params', 'side', 'median step s', 'median CPU s', 'of which system', 'faults/step', 'clips/s']];
   for (const r of results) {
-    const ratio = r.stadClipsPerS / r.torchClipsPerS;
-    rows.push([r.name, r.shape, String(r.parameters.stad), 'stad', median(r.stad.map((x) => x.wall)).toFixed(3), median(r.stad.map((x) => x.cpu)).toFixed(3), median(r.stad.map((x) => x.sys)).toFixed(3), r.stadClipsPerS.toFixed(4), ratio.toFixed(3)]);
-    rows.push(['', '', String(r.parameters.torch), 'PyTorch', median(r.torch.map((x) => x.wall)).toFixed(3), median(r.torch.map((x) => x.cpu)).toFixed(3), median(r.torch.map((x) => x.sys)).toFixed(3), r.torchClipsPerS.toFixed(4), '']);
+    for (const [side, xs, params, clips] of [['stad', r.stad, r.parameters.stad, r.stadClipsPerS], ['PyTorch', r.torch, r.parameters.torch, r.torchClipsPerS]] as const) {
+      rows.push([
+        side === 'stad' ? r.name : '',
+        side === 'stad' ? r.shape : '',
+        String(params),
+        side,
+        f3(median(xs.map((x) => x.wall))),
+        f3(median(xs.map((x) => x.cpu))),
+        f3(median(xs.map((x) => x.sys))),
+        String(Math.round(median(xs.map((x) => x.faults)))),
+        clips.toFixed(4),
+      ]);
+    }
   }
   const widths = rows[0]!.map((_, j) => Math.max(...rows.map((row) => row[j]!.length)));
   for (const row of rows) console.log(row.map((c, j) => (j >= 4 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  '));
+  console.log('per-round ratios, PyTorch over stad (above 1: stad faster / less CPU): median (interquartile range, min-max)');
+  for (const r of results) {
+    console.log(`  ${r.name} wall ${showSpread(r.ratio.wall)}`);
+    console.log(`  ${r.name} CPU  ${showSpread(r.ratio.cpu)}`);
+  }
   if (o.referenceFlags.length) console.log(`PyTorch side run with ${o.referenceFlags.join(' ')}`);
-  console.log(`threads: ${o.threads} (both sides); timed steps per side: ${results.map((r) => `${r.name} ${r.stad.length}`).join(', ')} after ${o.tinyWarmup} (tiny) / ${o.warmup} (r50) warm-up; step times in order:`);
+  if (o.referenceEnv.size) console.log(`PyTorch side run with ${[...o.referenceEnv].map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log(`threads: ${o.threads} (both sides); rounds (one step per side each, ABBA): ${results.map((r) => `${r.name} ${r.stad.length} after ${r.warmup} warm-up`).join(', ')}; step times in order:`);
   for (const r of results) {
     console.log(`  ${r.name} stad  ${r.stad.map((x) => x.wall.toFixed(2)).join(', ')}`);
     console.log(`  ${r.name} torch ${r.torch.map((x) => x.wall.toFixed(2)).join(', ')}`);
@@ -308,16 +280,17 @@ async function main(): Promise<void> {
 
   const tiny = results.find((r) => r.name === 'tiny')!;
   const r50 = results.find((r) => r.name === 'r50');
+  const faults = (r: CaseResult) => ({ stad: Math.round(median(r.stad.map((x) => x.faults))), torch: Math.round(median(r.torch.map((x) => x.faults))) });
   const json = {
     bench: 'model',
-    ratio: r50 ? r4(r50.stadClipsPerS / r50.torchClipsPerS) : null,
+    ratio: r50 ? r4(r50.ratio.wall.median) : null,
+    ratioSpread: { r50: r50 ? jsonSpread(r50.ratio.wall) : null, tiny: jsonSpread(tiny.ratio.wall) },
     stad: { r50: r50 ? r4(r50.stadClipsPerS) : null, tiny: r4(tiny.stadClipsPerS) },
     torch: { r50: r50 ? r4(r50.torchClipsPerS) : null, tiny: r4(tiny.torchClipsPerS) },
-    tinyRatio: r4(tiny.stadClipsPerS / tiny.torchClipsPerS),
-    cpuRatio: {
-      r50: r50 ? r4(median(r50.torch.map((x) => x.cpu)) / median(r50.stad.map((x) => x.cpu))) : null,
-      tiny: r4(median(tiny.torch.map((x) => x.cpu)) / median(tiny.stad.map((x) => x.cpu))),
-    },
+    tinyRatio: r4(tiny.ratio.wall.median),
+    cpuRatio: { r50: r50 ? r4(r50.ratio.cpu.median) : null, tiny: r4(tiny.ratio.cpu.median) },
+    cpuRatioSpread: { r50: r50 ? jsonSpread(r50.ratio.cpu) : null, tiny: jsonSpread(tiny.ratio.cpu) },
+    faults: { r50: r50 ? faults(r50) : null, tiny: faults(tiny) },
     threads: o.threads,
     steps: { r50: r50?.stad.length ?? 0, tiny: tiny.stad.length, warmup: o.warmup, tinyWarmup: o.tinyWarmup },
     size: o.size,

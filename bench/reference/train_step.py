@@ -12,7 +12,8 @@ Inputs, boxes and targets are seeded; the timed steps follow `--warmup` untimed 
 
 `--serve` is how bench/model interleaves this with stad's step in one run: the model is built once, a
 JSON line {"ready": true, "parameters": ...} goes to stdout, then every line "step" read from stdin runs
-one step and answers {"step_s": wall seconds, "cpu_s": process CPU seconds, "sys_s": the system part of them, "loss": ...}; end of input
+one step and answers {"step_s": wall seconds, "cpu_s": process CPU seconds, "sys_s": the system part of them, "minflt": minor
+page faults during the step, "loss": ...}; end of input
 (or "quit") exits. bench/train sends "load PATH" (batches dumped from stad's loader, see load_batches) and
 then "step I" to train on batch I of them. `--rois` takes the boxes as JSON [[batchIndex, x1, y1, x2, y2], ...] so that both
 sides classify the same boxes.
@@ -20,6 +21,7 @@ sides classify the same boxes.
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 
@@ -54,17 +56,22 @@ def main():
     ap.add_argument("--rois", help="the boxes as JSON [[batchIndex, x1, y1, x2, y2], ...] (default: --boxes random ones per clip)")
     ap.add_argument("--relu-out-of-place", action="store_true", help="ReLU out of place (as stad must without relu_), to measure what in-place saves")
     ap.add_argument("--serve", action="store_true", help="build once, then run one step per 'step' line on stdin (see above)")
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (bench/gpu.sh)")
+    ap.add_argument("--amp", choices=["none", "bf16"], default="none", help="bf16: the forward pass under torch.autocast(bfloat16), float32 weights and loss (as stad's amp: bf16)")
+    ap.add_argument("--cudnn-benchmark", action="store_true", help="torch.backends.cudnn.benchmark = True")
     args = ap.parse_args()
     if args.threads < 1 or args.steps < 1 or args.batch < 1 or args.size < 16 or args.size % 16 != 0:
         ap.error("need threads >= 1, steps >= 1, batch >= 1 and a size that is a multiple of 16")
 
     torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    torch.backends.cudnn.benchmark = args.cudnn_benchmark
     slowfast.INPLACE_RELU = not args.relu_out_of_place
     torch.manual_seed(0)
     model = Detector(args.arch, args.depth, args.width, args.classes, fusion_kernel=args.fusion_kernel, channel_ratio=args.channel_ratio, resample_rate=args.resample_rate)
     model.train()
     fmt = torch.channels_last_3d if args.channels_last else torch.contiguous_format
-    model = model.to(memory_format=fmt)
+    model = model.to(device=device, memory_format=fmt)
     # mmaction2's AVA recipe: SGD lr 0.1 momentum 0.9 weight decay 1e-5.
     params = list(model.parameters())
     opt = torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=args.weight_decay)
@@ -81,12 +88,18 @@ def main():
         rois = json.loads(args.rois)
     rois = torch.tensor(rois, dtype=torch.float32)
     targets = (torch.rand(len(rois), args.classes - 1, generator=g) < 0.2).float()
+    clips, rois, targets = clips.to(device), rois.to(device), targets.to(device)
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
 
     def step(batch=None):
         x, r, t = batch if batch is not None else (clips, rois, targets)
         opt.zero_grad(set_to_none=True)
-        logits = model(x, r)
-        loss = F.binary_cross_entropy_with_logits(logits[:, 1:], t)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.amp == "bf16"):
+            logits = model(x, r)
+        loss = F.binary_cross_entropy_with_logits(logits[:, 1:].float(), t)
         loss.backward()
         if args.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(params, args.grad_clip)
@@ -99,13 +112,21 @@ def main():
 
     times = []
     for i in range(args.warmup + args.steps):
-        t0 = time.perf_counter()
+        sync()
+        t0, c0, s0, f0 = time.perf_counter(), time.process_time(), os.times().system, resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         loss = step()
+        sync()
         dt = time.perf_counter() - t0
+        cpu, system, minflt = time.process_time() - c0, os.times().system - s0, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
         timed = i >= args.warmup
         if timed:
             times.append(dt)
-        print(f"step {i + 1}/{args.warmup + args.steps}{'' if timed else ' (warm-up)'}: {dt:.2f} s, loss {loss:.4f}", file=sys.stderr, flush=True)
+        print(
+            f"step {i + 1}/{args.warmup + args.steps}{'' if timed else ' (warm-up)'}: {dt:.2f} s, {cpu:.2f} s CPU ({system:.2f} system), "
+            f"{minflt} minor faults, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB, loss {loss:.4f}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     mean = sum(times) / len(times)
     print(
@@ -125,6 +146,8 @@ def main():
                 "boxes_per_clip": args.boxes,
                 "channels_last": args.channels_last,
                 "relu_in_place": not args.relu_out_of_place,
+                "device": args.device,
+                "amp": args.amp,
                 "parameters": parameter_count(model),
                 "torch": torch.__version__,
             }
@@ -166,9 +189,10 @@ def serve(step, parameters):
             print(json.dumps({"error": f"bad command {line.strip()!r}"}), flush=True)
             continue
         batch = batches[int(arg)] if arg else None
-        t0, c0, s0 = time.perf_counter(), time.process_time(), os.times().system
+        t0, c0, s0, f0 = time.perf_counter(), time.process_time(), os.times().system, resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         loss = step(batch)
-        print(json.dumps({"step_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "sys_s": os.times().system - s0, "loss": loss}), flush=True)
+        minflt = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+        print(json.dumps({"step_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "sys_s": os.times().system - s0, "minflt": minflt, "loss": loss}), flush=True)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "args.h"
+#include "malloc_tuning.h"
 #include "table.h"
 
 namespace stad {
@@ -76,6 +77,7 @@ STAD_OP(buildInfo) {
   o.Set("mkldnn", at::hasMKLDNN());
   o.Set("numThreads", at::get_num_threads());
   o.Set("parallelInfo", at::get_parallel_info());
+  o.Set("malloc", mallocTuning());
   return o;
 }
 
@@ -90,6 +92,8 @@ void registerImageOps(Napi::Env env, Napi::Object exports, TensorTable* table);
 // requires it): each gets its own tensor table, so environments never see each other's tensors.
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   using namespace stad;
+  // Process-wide and idempotent; before the first tensor of this environment is allocated.
+  tuneMalloc();
   TensorTable* table = createEnvTable(env);
   STAD_EXPORT(exports, free);
   STAD_EXPORT(exports, freeMany);
@@ -105,6 +109,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerNNOps(env, exports, table);
   registerAutogradOps(env, exports, table);
   registerVisionOps(env, exports, table);
+  registerNN2dOps(env, exports, table);
+  registerDeviceOps(env, exports, table);
   registerImageOps(env, exports, table);
   return exports;
 }

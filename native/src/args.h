@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "device.h"
 #include "table.h"
 
 namespace stad {
@@ -29,8 +30,13 @@ class Args {
   Napi::Value value(size_t i) const { return info_[i]; }
   bool has(size_t i) const { return i < info_.Length() && !info_[i].IsUndefined() && !info_[i].IsNull(); }
 
-  // A tensor argument, by value (see TensorTable::get).
-  at::Tensor tensor(size_t i) const { return table_.get(i32(i)); }
+  // A tensor argument, by value (see TensorTable::get). A CPU tensor may be the destination of a
+  // non-blocking copy from a GPU still in flight: wait for it first (device.h).
+  at::Tensor tensor(size_t i) const {
+    at::Tensor t = table_.get(i32(i));
+    if (t.is_cpu()) beforeHostRead();
+    return t;
+  }
   c10::optional<at::Tensor> optTensor(size_t i) const {
     if (!has(i)) return c10::nullopt;
     return tensor(i);
@@ -107,5 +113,7 @@ void registerShapeOps(Napi::Env env, Napi::Object exports, TensorTable* table);
 void registerNNOps(Napi::Env env, Napi::Object exports, TensorTable* table);
 void registerAutogradOps(Napi::Env env, Napi::Object exports, TensorTable* table);
 void registerVisionOps(Napi::Env env, Napi::Object exports, TensorTable* table);
+void registerNN2dOps(Napi::Env env, Napi::Object exports, TensorTable* table);
+void registerDeviceOps(Napi::Env env, Napi::Object exports, TensorTable* table);
 
 }  // namespace stad

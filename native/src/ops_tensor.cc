@@ -117,7 +117,11 @@ STAD_OP(to) {
   const auto& t = a.tensor(0);
   auto dtype = a.has(1) ? parseDtype(a.str(1)) : t.scalar_type();
   auto device = a.has(2) ? parseDevice(a.str(2)) : t.device();
-  return a.ret(t.to(device, dtype, a.has(3) && a.boolean(3)));
+  const bool nonBlocking = a.has(3) && a.boolean(3);
+  auto out = t.to(device, dtype, nonBlocking);
+  // a copy into host memory that may still be in flight: host reads wait for it (device.h)
+  if (nonBlocking && device.is_cpu() && !t.device().is_cpu()) notePendingHostCopy();
+  return a.ret(out);
 }
 // channels-last memory formats (NHWC / NDHWC): faster convolutions in oneDNN and cuDNN.
 STAD_OP(toMemoryFormat) {

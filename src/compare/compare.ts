@@ -16,7 +16,7 @@ import { loadRunConfig, type RunConfig } from '../train/config.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { bootstrap, type BootstrapGroup } from './bootstrap.js';
-import { CompareProgress } from './progress.js';
+import { CompareProgress, type CompareObserver, type PlannedRun } from './progress.js';
 import { oracleDetections, randomDetections, referenceInputs } from './references.js';
 import { compareJson, formatCompareTable, summarize, type CompareSummary, type GroupInput } from './report.js';
 import { readRunDetections, runStage, testRun, trainRun, trainSecondsOf, type CheckpointChoice, type RunSpec, type RunStage } from './runs.js';
@@ -35,6 +35,8 @@ export interface CompareOptions {
   bootstrapSeed: number;
   logEvery?: number;
   stream?: NodeJS.WriteStream;
+  /** Who hears about the work (default: CompareProgress, stad compare's progress lines on `stream`). */
+  observer?: CompareObserver;
 }
 
 export interface CompareResult {
@@ -47,6 +49,8 @@ export interface CompareResult {
   tested: number;
   /** Seconds the bootstrap took. */
   bootstrapSeconds: number;
+  /** Every recipe's and reference's per-seed reports, in the order of the summary's groups. */
+  groups: GroupInput[];
 }
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -129,26 +133,30 @@ export async function runComparison(o: CompareOptions): Promise<CompareResult> {
   const gt = boxTableFromRows(gtRows, 'ground truth');
 
   const todo = plan.filter((p) => p.stage === 'new' || p.stage === 'resume');
-  const progress = new CompareProgress(
-    todo.map((p) => ({ label: `${p.spec.recipe} seed ${p.spec.seed}`, share: p.stage === 'new' ? 1 : 0.5 })),
-    err,
-    o.logEvery,
-  );
+  const planned: PlannedRun[] = plan.map((p) => ({ recipe: p.spec.recipe, seed: p.spec.seed, dir: p.spec.dir, stage: p.stage, epochs: p.spec.config.epochs, trainIndex: todo.indexOf(p) }));
+  const observer =
+    o.observer ??
+    new CompareProgress(
+      todo.map((p) => ({ label: `${p.spec.recipe} seed ${p.spec.seed}`, share: p.stage === 'new' ? 1 : 0.5 })),
+      err,
+      o.logEvery,
+    );
   err.write(`compare: ${recipes.length} recipes x ${seeds.length} seeds = ${plan.length} runs in ${outDir}; ${todo.length} to train, ${plan.filter((p) => p.stage === 'test').length} to test only, ${plan.filter((p) => p.stage === 'done').length} reused\n`);
+  observer.plan(planned);
   let trained = 0;
   let tested = 0;
-  for (const p of plan) {
-    const label = `${p.spec.recipe} seed ${p.spec.seed}`;
+  for (const [i, p] of plan.entries()) {
+    const run = planned[i]!;
     if (p.stage === 'new' || p.stage === 'resume') {
-      progress.startRun(todo.indexOf(p));
-      progress.note(`${p.stage === 'new' ? 'training' : 'resuming'} ${label} in ${p.spec.dir}`);
-      await trainRun(p.spec, ds, p.stage, (e) => progress.handle(e));
-      progress.endRun();
+      observer.trainStart(run);
+      await trainRun(p.spec, ds, p.stage, (e) => observer.trainEvent(e));
+      observer.trainEnd(run);
       trained++;
     }
     if (p.stage !== 'done') {
-      progress.note(`testing ${label} (${o.checkpoint} checkpoint)`);
-      await testRun(p.spec, ds, o.checkpoint);
+      observer.testStart(run, o.checkpoint);
+      await testRun(p.spec, ds, o.checkpoint, (done, total) => observer.testProgress(done, total));
+      observer.testEnd(run);
       tested++;
     }
   }
@@ -196,5 +204,5 @@ export async function runComparison(o: CompareOptions): Promise<CompareResult> {
   const meta = { data: ds.root, split, checkpoint: o.checkpoint, seeds, bootstrap: { resamples: o.resamples, seed: o.bootstrapSeed, level: boot.level } };
   writeFileAtomic(join(outDir, 'compare.json'), `${JSON.stringify(compareJson(summary, meta), null, 2)}\n`);
   const table = formatCompareTable(summary, { seeds: seeds.length, resamples: o.resamples, checkpoint: o.checkpoint });
-  return { outDir, summary, table, trained, tested, bootstrapSeconds };
+  return { outDir, summary, table, trained, tested, bootstrapSeconds, groups };
 }

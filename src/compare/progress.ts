@@ -7,6 +7,33 @@
  */
 import { formatDuration } from '../util/progress.js';
 import type { TrainEvent } from '../train/progress.js';
+import type { RunStage } from './runs.js';
+
+/** One (recipe, seed) run of a comparison as planned: what is left to do for it. */
+export interface PlannedRun {
+  recipe: string;
+  seed: number;
+  dir: string;
+  stage: RunStage;
+  epochs: number;
+  /** Its position among the runs to train (-1 when it needs no training). */
+  trainIndex: number;
+}
+
+/**
+ * What a comparison reports while it works (it never prints itself through this): the plan, each
+ * training's events, each test's progress. CompareProgress is stad compare's; stad demo has its own.
+ */
+export interface CompareObserver {
+  plan(runs: readonly PlannedRun[]): void;
+  trainStart(run: PlannedRun): void;
+  trainEvent(e: TrainEvent): void;
+  trainEnd(run: PlannedRun): void;
+  testStart(run: PlannedRun, checkpoint: string): void;
+  /** Keyframes tested so far. */
+  testProgress(done: number, total: number): void;
+  testEnd(run: PlannedRun): void;
+}
 
 export interface PendingRun {
   label: string;
@@ -14,7 +41,7 @@ export interface PendingRun {
   share: number;
 }
 
-export class CompareProgress {
+export class CompareProgress implements CompareObserver {
   private readonly tty: boolean;
   private readonly finished: number[] = [];
   private current = -1;
@@ -28,6 +55,29 @@ export class CompareProgress {
   ) {
     this.tty = Boolean(stream.isTTY) && process.env.CI !== 'true';
   }
+
+  plan(): void {}
+
+  trainStart(run: PlannedRun): void {
+    this.startRun(run.trainIndex);
+    this.note(`${run.stage === 'new' ? 'training' : 'resuming'} ${run.recipe} seed ${run.seed} in ${run.dir}`);
+  }
+
+  trainEvent(e: TrainEvent): void {
+    this.handle(e);
+  }
+
+  trainEnd(): void {
+    this.endRun();
+  }
+
+  testStart(run: PlannedRun, checkpoint: string): void {
+    this.note(`testing ${run.recipe} seed ${run.seed} (${checkpoint} checkpoint)`);
+  }
+
+  testProgress(): void {}
+
+  testEnd(): void {}
 
   startRun(index: number): void {
     this.current = index;

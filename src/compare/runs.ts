@@ -10,7 +10,7 @@
  * resumed from latest.safetensors; one stopped before its first checkpoint starts again. A folder holding
  * a run of a different configuration is refused (the comparison would mix recipes).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import { buildDetector } from '../models/presets.js';
@@ -23,7 +23,7 @@ import { MetricsWriter, type TrainEvent } from '../train/progress.js';
 import { evaluateDetector } from '../train/evaluate.js';
 import { DETECTIONS_FILE, testOutputs } from '../train/test-outputs.js';
 import { UserError } from '../util/errors.js';
-import { writeDirAtomic, writeFileAtomic } from '../util/fs.js';
+import { makeDirs, writeDirAtomic, writeFileAtomic } from '../util/fs.js';
 
 export type CheckpointChoice = 'best' | 'last';
 
@@ -44,7 +44,7 @@ export function testDirOf(spec: RunSpec, which: CheckpointChoice): string {
 }
 
 /** The config a run's results do not depend on (threads and loader workers) left out, for comparing. */
-function resultKey(c: RunConfig): string {
+export function resultKey(c: RunConfig): string {
   const { workers: _w, threads: _t, ...rest } = c;
   return JSON.stringify(rest);
 }
@@ -105,7 +105,7 @@ export async function trainRun(spec: RunSpec, ds: Dataset, stage: 'new' | 'resum
     validator: await defaultValidator(),
     onReady: () => {
       if (stage === 'new') {
-        mkdirSync(spec.dir, { recursive: true });
+        makeDirs(spec.dir);
         writeRunConfig(spec.dir, spec.config);
       }
       ready = true;

@@ -41,6 +41,8 @@ export interface ClipSample {
   source: FrameSourceSpec;
   /** Frame number of the keyframe (as the frame source numbers them). */
   keyframe: number;
+  /** The keyframe's time in seconds from the video's start (for messages about this clip). */
+  time?: number;
   /** Ground-truth boxes in source pixels, [x1, y1, x2, y2]. */
   boxes: Box[];
   /** Class ids per box (1..numClasses; several for multi-label boxes). */
@@ -97,9 +99,33 @@ export interface LoaderOptions {
   dropLast?: boolean;
   /** Repeat factor sampling threshold t (LVIS); omit to visit each clip once per epoch. */
   repeatThreshold?: number;
+  /**
+   * A clip whose frames cannot be read or decoded: 'stop' (default) fails the batch with a UserError
+   * naming the video and time; 'skip' leaves the clip out of its batch (a batch may come out empty)
+   * and tells `onSkip`.
+   */
+  onBadClip?: 'stop' | 'skip';
+  onSkip?: (bad: BadClip) => void;
+}
+
+/** A clip left out for a read or decode error. */
+export interface BadClip {
+  video: string;
+  keyframe: number;
+  time: number | undefined;
+  /** `video 'seq1' at 3.40 s (keyframe 52): <the error>` */
+  message: string;
+}
+
+/** Where a clip is, for a message: `video 'seq1' at 3.40 s (keyframe 52)`. */
+export function describeClip(s: Pick<ClipSample, 'video' | 'keyframe' | 'time'>): string {
+  return `video '${s.video}' at ${s.time !== undefined ? `${s.time.toFixed(2)} s ` : ''}(keyframe ${s.keyframe})`;
 }
 
 type Pending = { resolve: () => void; reject: (e: Error) => void };
+
+/** A clip planned in the main thread: the decoding job for a worker, and the clip's boxes and geometry. */
+type PlannedClip = { job: ClipJob; clip: LoadedClip };
 
 /** A small pool of decoding threads; jobs go to the least busy worker. */
 class WorkerPool {
@@ -147,7 +173,7 @@ class WorkerPool {
 }
 
 export class ClipLoader {
-  private readonly o: Required<Omit<LoaderOptions, 'repeatThreshold' | 'augmentation'>> & { augmentation: TrainAugmentation; repeatThreshold?: number };
+  private readonly o: Required<Omit<LoaderOptions, 'repeatThreshold' | 'augmentation' | 'onSkip'>> & { augmentation: TrainAugmentation; repeatThreshold?: number; onSkip?: LoaderOptions['onSkip'] };
   private pool: WorkerPool | null = null;
   private readonly sizes = new Map<string, Promise<Size>>();
   private readonly repeat: number[] | undefined;
@@ -168,6 +194,8 @@ export class ClipLoader {
       shuffle: opts.shuffle ?? opts.mode === 'train',
       dropLast: opts.dropLast ?? false,
       repeatThreshold: opts.repeatThreshold,
+      onBadClip: opts.onBadClip ?? 'stop',
+      onSkip: opts.onSkip,
     };
     // the batches in flight and the one being consumed
     this.buffers = new BatchPool(this.o.prefetch + 2);
@@ -194,7 +222,7 @@ export class ClipLoader {
   }
 
   /** Plans one clip (in the main thread: every random draw happens here). `position` keys its random stream. */
-  private async planClip(index: number, epoch: number, position: number): Promise<{ job: ClipJob; clip: LoadedClip }> {
+  private async planClip(index: number, epoch: number, position: number): Promise<PlannedClip> {
     const s = this.samples[index]!;
     const src = await this.sourceSize(s);
     const range = await openSource(s.video, s.source).frameRange();
@@ -219,9 +247,36 @@ export class ClipLoader {
     return { job, clip: { index, video: s.video, keyframe: s.keyframe, boxes, labels, proposals, sourceSize: src, plan } };
   }
 
+  /**
+   * A clip that could not be planned, read or decoded: named by its video and time. In 'stop' mode this
+   * throws the UserError; in 'skip' mode it tells `onSkip` and returns (the caller leaves the clip out).
+   */
+  private reportBadClip(index: number, e: unknown): void {
+    const s = this.samples[index]!;
+    const message = `${describeClip(s)}: ${(e as Error).message}`;
+    if (this.o.onBadClip === 'stop') throw new UserError(`${message} (data.onBadClip 'skip' leaves such clips out)`);
+    this.o.onSkip?.({ video: s.video, keyframe: s.keyframe, time: s.time, message });
+  }
+
+  /** planClip, with an error reported by reportBadClip (null: the clip is skipped). */
+  private async planClipOrReport(index: number, epoch: number, position: number): Promise<PlannedClip | null> {
+    try {
+      return await this.planClip(index, epoch, position);
+    } catch (e) {
+      this.reportBadClip(index, e);
+      return null;
+    }
+  }
+
   private async loadBatch(indices: readonly number[], epoch: number, firstPosition: number): Promise<ClipBatch> {
-    const planned = await Promise.all(indices.map((idx, k) => this.planClip(idx, epoch, firstPosition + k)));
+    const all = await Promise.all(indices.map((idx, k) => this.planClipOrReport(idx, epoch, firstPosition + k)));
+    return this.renderBatch(all.filter((l) => l !== null));
+  }
+
+  /** Decodes and renders planned clips into one pooled buffer (in the workers); see loadBatch. */
+  private async renderBatch(planned: readonly PlannedClip[]): Promise<ClipBatch> {
     const T = this.o.clip.clipLen;
+    if (planned.length === 0) return { data: new Float32Array(0), shape: [0, 3, T, 0, 0], clips: [], release: () => {} };
     const H = Math.max(...planned.map((l) => l.clip.plan.crop.height));
     const W = Math.max(...planned.map((l) => l.clip.plan.crop.width));
     const N = planned.length;
@@ -236,11 +291,15 @@ export class ClipLoader {
         return pool ? pool.run(l.job, dst) : runClipJob(l.job, dst);
       }),
     );
-    // every job has stopped writing: the buffer can go back to the pool if the batch fails
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
+    const bad = results.flatMap((r, n) => (r.status === 'rejected' ? [{ n, reason: r.reason as unknown }] : []));
+    if (bad.length > 0) {
+      // every job has stopped writing: the buffer can go back to the pool
       this.buffers.release(data);
-      throw failed.reason;
+      for (const { n, reason } of bad) this.reportBadClip(planned[n]!.clip.index, reason); // throws in 'stop' mode
+      // 'skip': render the rest again, so that the batch is laid out (its size, its padding) exactly as
+      // if the bad clips had never been in it. Costs a second decode, only in a batch with a bad clip.
+      const failed = new Set(bad.map((b) => b.n));
+      return this.renderBatch(planned.filter((_, n) => !failed.has(n)));
     }
     let released = false;
     return {
@@ -255,13 +314,16 @@ export class ClipLoader {
     };
   }
 
-  /** The batches of one epoch, decoded `prefetch` batches ahead. */
-  async *epoch(epoch = 0): AsyncGenerator<ClipBatch> {
+  /**
+   * The batches of one epoch, decoded `prefetch` batches ahead; from batch `startBatch` on (a run resumed
+   * from a checkpoint inside the epoch: the batches are those the whole epoch would have given).
+   */
+  async *epoch(epoch = 0, startBatch = 0): AsyncGenerator<ClipBatch> {
     const order = this.order(epoch);
     const B = this.o.batchSize;
     const nb = this.o.dropLast ? Math.floor(order.length / B) : Math.ceil(order.length / B);
     const inFlight: Promise<ClipBatch>[] = [];
-    let next = 0;
+    let next = startBatch;
     const launch = () => {
       const start = next * B;
       const p = this.loadBatch(order.slice(start, start + B), epoch, start);

@@ -29,6 +29,7 @@ export function samplesOfVideo(v: DatasetVideo): ClipSample[] {
     video: v.name,
     source: spec,
     keyframe: k.frameNumber + frameOffset,
+    time: k.time,
     boxes: k.gt.map((b) => [...b.box] as Box),
     labels: k.gt.map((b) => b.labels.filter((c) => c !== 0)),
     proposals: k.proposals.map((p) => ({ box: [...p.box] as Box, score: p.score ?? 1 })),

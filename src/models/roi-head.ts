@@ -43,8 +43,12 @@ export class SingleRoIExtractor3D extends Module {
     const pooled = features.map((f) => (o.temporalPool === 'avg' ? f.mean(2) : f.max(2, false).values)); // [N, C_i, h, w]
     const map = pooled.length === 1 ? pooled[0]! : cat(pooled, 1); // [N, C, h, w]
     if (map !== pooled[0]) for (const p of pooled) p.dispose(); // consumed: free them now, not at the end of the step
-    const out = roiAlign(map, rois, { outputSize: o.outputSize, spatialScale: 1 / o.featureStride, samplingRatio: o.samplingRatio > 0 ? o.samplingRatio : -1, aligned: true });
-    map.dispose();
+    // under autocast (amp: bf16) the features are bfloat16; RoIAlign runs in float32 as torchvision's
+    // own autocast rule for roi_align does (its CPU kernel has no bf16, and the boxes are float32)
+    const map32 = map.dtype === 'float32' ? map : map.float();
+    if (map32 !== map) map.dispose();
+    const out = roiAlign(map32, rois, { outputSize: o.outputSize, spatialScale: 1 / o.featureStride, samplingRatio: o.samplingRatio > 0 ? o.samplingRatio : -1, aligned: true });
+    map32.dispose();
     return out;
   }
 }

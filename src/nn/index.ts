@@ -17,6 +17,6 @@ export { AdamW } from './optim/adamw.js';
 export type { AdamWOptions } from './optim/adamw.js';
 export { learningRateAt } from './optim/schedule.js';
 export type { LRScheduleOptions } from './optim/schedule.js';
-export { clipGradNorm_ } from './optim/clip.js';
+export { clipGradNorm_, clipGradNormTensor_ } from './optim/clip.js';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
 export type { CheckpointMetadata, LoadedCheckpoint } from './checkpoint.js';

@@ -38,6 +38,8 @@ export function describeMismatch(m: StateDictMismatch, source: string): string {
 
 export class Module {
   training = true;
+  /** Where the parameters and buffers live (set by `to(device)`; modules are built on the CPU). */
+  private placedOn: Device = 'cpu';
   private readonly params = new Map<string, Tensor>();
   private readonly buffers = new Map<string, Tensor>();
   private readonly modules = new Map<string, Module>();
@@ -172,6 +174,7 @@ export class Module {
    */
   to(target: DType | Device): this {
     const isDevice = target === 'cpu' || target.startsWith('cuda');
+    if (isDevice) for (const [, m] of this.namedModules()) m.placedOn = target as Device;
     const convert = (t: Tensor): Tensor | null => {
       if (!isDevice && !isFloatingDType(t.dtype)) return null;
       // tidy frees the detached alias, which would otherwise keep the old storage alive.
@@ -193,6 +196,15 @@ export class Module {
       }
     }
     return this;
+  }
+
+  /**
+   * The device this module's parameters and buffers were moved to with `to()` ('cpu' until then): what
+   * its inputs must be on. Recorded rather than read from a parameter, so that it costs nothing per
+   * batch and holds for modules without parameters.
+   */
+  get device(): Device {
+    return this.placedOn;
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { bindingPath, findTorchvisionFile } from './library-files.js';
+import { bindingPath, torchvisionImageLibrary, torchvisionPreload } from './library-files.js';
 
 /** A decoded image: interleaved RGB, [height, width, 3] uint8. */
 export interface DecodedImage {
@@ -19,6 +19,7 @@ export interface DecodedImage {
 
 interface ImageBinding {
   loadLibrary(path: string): void;
+  torchvisionLibrary(): string;
   hasOperator(name: string): boolean;
   decodeImage(bytes: Uint8Array, width?: number, height?: number): { width: number; height: number; data: ArrayBuffer };
 }
@@ -33,9 +34,13 @@ function load(): ImageBinding | null {
   const b = createRequire(import.meta.url)(path) as ImageBinding;
   if (typeof b.decodeImage !== 'function') return binding;
   if (!b.hasOperator('image::decode_image')) {
-    const lib = findTorchvisionFile('image');
+    // beside the torchvision the build resolved for this libtorch (native.ts's findTorchvisionLibrary)
+    const cLibrary = process.env.STAD_TORCHVISION_LIB || b.torchvisionLibrary();
+    const lib = cLibrary ? torchvisionImageLibrary(cLibrary) : undefined;
     if (!lib) return binding;
     try {
+      const preload = torchvisionPreload();
+      if (preload) b.loadLibrary(preload);
       b.loadLibrary(lib);
     } catch {
       return binding; // a torchvision built against another libtorch: callers fall back to their own decoder

@@ -16,4 +16,7 @@ export type { DType, Device, Shape, TypedArray } from './dtype.js';
 export { DTYPES, DTYPE_BYTES, isFloatingDType } from './dtype.js';
 export type { NativeBuildInfo } from './native.js';
 export { gradcheck } from './gradcheck.js';
+export { leakReport, formatLeakReport, setLeakTracking, type LeakGroup } from './leak-report.js';
 export type { GradcheckResult, GradcheckOptions } from './gradcheck.js';
+export { cuda, backends, autocast, isAutocastEnabled, setDeterministic, isDeterministic, deviceType, deviceIndex, deviceUnavailableReason } from './device.js';
+export type { CudaMemoryStats, AutocastDType } from './device.js';

@@ -3,10 +3,9 @@
  * loader's worker threads load the binding through here rather than through native.ts, whose import
  * also sets libtorch's (process-wide) intra-op thread count.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root, from dist/src/torch/ (compiled) or src/torch/. */
@@ -18,24 +17,23 @@ export function bindingPath(): string {
 }
 
 /**
- * Finds one of torchvision's compiled libraries (`name` "_C" for the operators, "image" for the image
- * decoders): beside $STAD_TORCHVISION_LIB (which names the _C library), then in Debian's
- * python3-torchvision, then in the torchvision of `python3` (a CUDA PyTorch installation).
+ * The libpython a wheel's torchvision needs loaded first (its libraries link libtorch_python, which takes
+ * Python's symbols from the process), as scripts/build-native.mjs wrote it; '' when none is needed or
+ * $STAD_TORCHVISION_LIB overrides the build's choice.
  */
-export function findTorchvisionFile(name: string): string | undefined {
-  const env = process.env.STAD_TORCHVISION_LIB;
-  if (env && name === '_C') return env;
-  const re = new RegExp(`^${name}(\\..*)?\\.so$`);
-  const search = (dirs: string[]): string | undefined => {
-    for (const d of dirs) {
-      if (!existsSync(d)) continue;
-      const lib = readdirSync(d).find((f) => re.test(f));
-      if (lib) return join(d, lib);
-    }
-    return undefined;
-  };
-  const found = search([...(env ? [dirname(env)] : []), '/usr/lib/python3/dist-packages/torchvision']);
-  if (found) return found;
-  const py = spawnSync('python3', ['-c', 'import torchvision, os; print(os.path.dirname(torchvision.__file__))'], { encoding: 'utf8' });
-  return py.status === 0 ? search([py.stdout.trim()]) : undefined;
+export function torchvisionPreload(): string {
+  const file = join(packageRoot, 'native', 'build', 'torchvision-preload.txt');
+  return !process.env.STAD_TORCHVISION_LIB && existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+}
+
+/**
+ * torchvision's image library (its JPEG and PNG decoders) beside its operator library `cLibrary` (the
+ * one the build resolved from the binding's own libtorch installation, or $STAD_TORCHVISION_LIB). Only
+ * that folder is searched: an image library of another installation would load a second libtorch.
+ */
+export function torchvisionImageLibrary(cLibrary: string): string | undefined {
+  const dir = dirname(cLibrary);
+  if (!existsSync(dir)) return undefined;
+  const lib = readdirSync(dir).find((f) => /^image(\..*)?\.so$/.test(f));
+  return lib ? join(dir, lib) : undefined;
 }

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { defaultThreadCount } from '../util/cpu.js';
-import { bindingPath, findTorchvisionFile } from './library-files.js';
+import { bindingPath, torchvisionPreload } from './library-files.js';
 
 export { packageRoot } from './library-files.js';
 
@@ -180,10 +180,39 @@ export interface NativeBinding
   sort(h: H, dim: number, descending: boolean, stable?: boolean): [H, H];
   argsort(h: H, dim: number, descending: boolean, stable?: boolean): H;
 
+  cudaIsAvailable(): boolean;
+  cudaDeviceCount(): number;
+  /** Waits for one device's queued work, or every device's (and any non-blocking copy to the host). */
+  cudaSynchronize(index?: number): void;
+  cudaMemoryStats(index: number): NativeCudaMemoryStats | null;
+  cudaResetPeakMemoryStats(index: number): void;
+  cudaMemoryStatsSupported(): boolean;
+  pinMemory(h: H): H;
+  isPinned(h: H): boolean;
+  setCudnnBenchmark(on: boolean): void;
+  cudnnBenchmark(): boolean;
+  setDeterministic(on: boolean): void;
+  deterministic(): boolean;
+  autocastEnter(deviceType: 'cpu' | 'cuda', dtype: string): void;
+  autocastExit(): void;
+  isAutocastEnabled(deviceType: 'cpu' | 'cuda'): boolean;
+  /** The torchvision library resolved at build time from this libtorch's installation ('' if none). */
+  torchvisionLibrary(): string;
+
   loadLibrary(path: string): void;
   hasOperator(name: string): boolean;
   roiAlign(x: H, rois: H, scale: number, outH: number, outW: number, samplingRatio: number, aligned: boolean): H;
   nms(boxes: H, scores: H, iou: number): H;
+
+  constantPad(x: H, pad: number[], value: number): H;
+}
+
+/** Bytes held by libtorch's CUDA caching allocator on one device. */
+export interface NativeCudaMemoryStats {
+  allocated: number;
+  reserved: number;
+  peakAllocated: number;
+  peakReserved: number;
 }
 
 export interface NativeBuildInfo {
@@ -195,6 +224,8 @@ export interface NativeBuildInfo {
   mkldnn: boolean;
   numThreads: number;
   parallelInfo: string;
+  /** What the binding did to glibc malloc at load (native/src/malloc_tuning.cc): "tuned: ...", "environment: VAR", "not glibc". */
+  malloc: string;
 }
 
 function loadBinding(): NativeBinding {
@@ -215,11 +246,14 @@ native.setNumThreads(defaultThreadCount());
 let visionLoaded = false;
 
 /**
- * Finds torchvision's compiled operator library: $STAD_TORCHVISION_LIB, then Debian's
- * python3-torchvision, then the torchvision of `python3` (a CUDA PyTorch installation).
+ * torchvision's compiled operator library: $STAD_TORCHVISION_LIB, else the one scripts/build-native.mjs
+ * resolved from the same installation as the libtorch the binding was built against (and checked
+ * against it). No other place is searched: a torchvision of another installation would load a second
+ * libtorch into the process.
  */
 export function findTorchvisionLibrary(): string | undefined {
-  return findTorchvisionFile('_C');
+  if (process.env.STAD_TORCHVISION_LIB) return process.env.STAD_TORCHVISION_LIB;
+  return native.torchvisionLibrary() || undefined;
 }
 
 /** Loads torchvision's operators (roi_align, nms) into libtorch's dispatcher once. */
@@ -229,9 +263,13 @@ export function ensureVisionOps(): void {
     const lib = findTorchvisionLibrary();
     if (!lib) {
       throw new Error(
-        "torchvision's operator library was not found (needed for RoIAlign): install Debian's python3-torchvision or set STAD_TORCHVISION_LIB",
+        "torchvision's operator library was not found beside this libtorch when the binding was built (needed for RoIAlign): install the matching torchvision (Debian: python3-torchvision) and rebuild (npm run build), or set STAD_TORCHVISION_LIB",
       );
     }
+    // a wheel's torchvision needs libtorch_python, which takes Python's symbols from the process
+    // (scripts/build-native.mjs wrote which libpython, if any)
+    const preload = torchvisionPreload();
+    if (preload) native.loadLibrary(preload);
     native.loadLibrary(lib);
   }
   visionLoaded = true;

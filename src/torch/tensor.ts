@@ -4,6 +4,7 @@
  * Every operation returns a new Tensor registered with the innermost `tidy` scope; in-place operations
  * end in `_` and return `this`. Free tensors with `dispose()` or `tidy` (see scope.ts).
  */
+import { leakTracking, recordOrigin, forgetOrigin } from './leak-report.js';
 import { native, type Handle } from './native.js';
 import { track, untrack, type Scope } from './scope.js';
 import { type DType, type Device, type TypedArray, typedArrayFor, checkDType, checkDevice } from './dtype.js';
@@ -91,6 +92,7 @@ export class Tensor {
   constructor(handle: Handle) {
     this.id = handle;
     track(this);
+    if (leakTracking) recordOrigin(handle);
   }
 
   // ---- lifetime --------------------------------------------------------------------------------
@@ -101,6 +103,7 @@ export class Tensor {
     untrack(this);
     this.disposed = true;
     native.free(this.id);
+    if (leakTracking) forgetOrigin(this.id);
   }
 
   get isDisposed(): boolean {
@@ -110,6 +113,7 @@ export class Tensor {
   /** @internal */
   markDisposed(): void {
     this.disposed = true;
+    if (leakTracking) forgetOrigin(this.id);
   }
 
   /** @internal The handle, checking that the tensor is still alive. */
@@ -223,6 +227,23 @@ export class Tensor {
 
   // ---- conversion ------------------------------------------------------------------------------
 
+  /**
+   * A copy in page-locked host memory (a CPU tensor): copies from it to a GPU can be non-blocking.
+   * Needs a CUDA libtorch (pinning is CUDA's).
+   */
+  pinMemory(): Tensor {
+    return new Tensor(native.pinMemory(this.h));
+  }
+
+  isPinned(): boolean {
+    return native.isPinned(this.h);
+  }
+
+  /**
+   * Converts dtype and/or moves to a device. nonBlocking: the copy may return before it has finished
+   * (host-to-GPU from pinned memory overlaps with the host; GPU-to-host frees the host meanwhile). Reads
+   * of the data (dataSync, item, ...) and CPU operators on the result wait for it by themselves.
+   */
   to(target: DType | Device | { dtype?: DType; device?: Device }, nonBlocking = false): Tensor {
     let dtype: DType | undefined;
     let device: Device | undefined;
@@ -674,6 +695,15 @@ export class Tensor {
   dropout(p = 0.5, training = true): Tensor {
     if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout probability must be in [0, 1], got ${p}`);
     return new Tensor(native.dropout(this.h, p, training));
+  }
+  /**
+   * Pads with a constant (PyTorch's F.pad, mode 'constant'): `pad` lists (before, after) pairs from the
+   * last dimension backwards, as PyTorch does; negative amounts crop.
+   */
+  constantPad(pad: readonly number[], value = 0): Tensor {
+    if (pad.length % 2 !== 0 || pad.length / 2 > this.ndim) throw new RangeError(`constantPad needs (before, after) pairs for at most ${this.ndim} dimensions, got ${pad.length} numbers`);
+    for (const p of pad) int(p, 'pad');
+    return new Tensor(native.constantPad(this.h, [...pad], value));
   }
   /** Samples this [N, C, H, W] (or 5-d) at grid [N, H_out, W_out, 2] in [-1, 1] coordinates. */
   gridSample(grid: Tensor, opts: { mode?: 'bilinear' | 'nearest' | 'bicubic'; paddingMode?: 'zeros' | 'border' | 'reflection'; alignCorners?: boolean } = {}): Tensor {

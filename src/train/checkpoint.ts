@@ -35,6 +35,12 @@ export const TrainStateSchema = z.strictObject({
   best: z.strictObject({ allMAP: z.number(), epoch: z.number().int() }).nullable(),
   /** Seconds the last validation took (the remaining-time estimate of a resumed run). */
   lastValSeconds: z.number().nullable(),
+  /** A checkpoint inside an epoch (sampler.batch > 0): the epoch's loss sum and count so far, for its mean. */
+  epochLoss: z.strictObject({ sum: z.number(), counted: z.number().int().min(0) }).optional(),
+  /** Steps skipped in a row for a non-finite loss or gradient when the checkpoint was taken. */
+  nonFiniteInRow: z.number().int().min(0).optional(),
+  /** Training clips skipped so far (data.onBadClip 'skip'). */
+  skippedClips: z.number().int().min(0).optional(),
 });
 export type TrainState = z.infer<typeof TrainStateSchema>;
 

@@ -41,6 +41,10 @@ export const DataConfigSchema = z.strictObject({
   augmentation: AugmentationSchema.default(AugmentationSchema.parse({})).describe('training augmentation; clips are sampled as the model input says (frames, frameInterval)'),
   testShortSide: posInt().default(256).describe('validation: the short side frames are resized to (no crop, no flip)'),
   valBoxes: z.enum(['proposals', 'gt']).default('proposals').describe("validation boxes: the person detector's proposals (the reference) or the ground-truth boxes"),
+  onBadClip: z
+    .enum(['stop', 'skip'])
+    .default('stop')
+    .describe("a training clip whose frames cannot be read or decoded (a corrupt JPEG or video): 'stop' the run with an error naming the video and time, or 'skip' the clip and go on (skips are counted in the progress line and metrics.jsonl)"),
 });
 
 const optimCommon = {
@@ -108,6 +112,11 @@ export const RunConfigSchema = z.strictObject({
   assigner: AssignerConfigSchema.default(AssignerConfigSchema.parse({})).describe('which boxes of a clip are trained on, with which targets'),
   seed: z.number().int().min(0).default(0).describe('seed of everything random: init, order, augmentation, sampling, dropout'),
   workers: z.number().int().min(0).default(1).describe('loader worker threads decoding clips (0: in the main thread); results do not depend on it'),
+  checkpointEvery: z.number().int().min(0).default(0).describe('also save latest.safetensors every this many batches inside an epoch (0: only at the end of each epoch); a crash loses at most this much work'),
+  maxNonFinite: posInt().default(5).describe('a step whose loss or gradient is not finite is skipped (no update); after this many skipped in a row the run stops'),
+  amp: z.enum(['none', 'bf16']).default('none').describe("mixed precision: 'bf16' runs the forward pass under autocast in bfloat16 (float32 master weights, loss in float32; CPU and CUDA), 'none' all float32; --amp"),
+  cudnnBenchmark: z.boolean().default(false).describe("cuDNN's autotuner (torch.backends.cudnn.benchmark): faster convolutions on a GPU once each input shape was timed; --cudnn-benchmark"),
+  deterministic: z.boolean().default(false).describe('deterministic algorithms only (torch.use_deterministic_algorithms, cuDNN deterministic, fixed cuBLAS workspace): reproducible GPU runs, slower; --deterministic'),
   threads: posInt().default(1).describe("libtorch's intra-op threads (1 measured fastest for the tiny preset on the shared 2-core machine: bench/RESULTS.md, train)"),
 });
 

@@ -25,6 +25,7 @@ import type { Dataset } from '../data/dataset.js';
 import { assignTargets, buildDetector, lossInputs, type ActionDetector, type ClipBoxes, type Targets } from '../models/index.js';
 import { buildLoss } from '../losses/index.js';
 import { UserError } from '../util/errors.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { effectiveLR, type RunConfig } from './config.js';
 import { buildOptimizer } from './optimizer.js';
@@ -32,6 +33,10 @@ import { scheduledLR } from './schedule.js';
 import { BEST_FILE, INITIAL_STATE, LATEST_FILE, loadRunCheckpoint, saveRunCheckpoint, type TrainState } from './checkpoint.js';
 import { RateMeter, estimateRemaining, isValEpoch, valPassesFrom, type TrainEvent } from './progress.js';
 import type { Validator } from './validation.js';
+import { recoverRunFolder } from './run-recovery.js';
+import { NonFiniteGuard, gradNorm, isPoisoned } from './non-finite.js';
+import { crashPoint, testStepDelay, withWritePoint } from '../util/crash-points.js';
+import { applyBackendOptions, forwardIn } from './precision.js';
 
 export interface TrainOptions {
   config: RunConfig;
@@ -53,6 +58,11 @@ export interface TrainOptions {
   onReady?: (state: TrainState) => void;
   /** Stop after this many finished epochs (of `config.epochs`), as if interrupted; the schedule still spans config.epochs. */
   stopAfterEpochs?: number;
+  /**
+   * Polled after each optimiser step and during validation (signals.ts: SIGINT/SIGTERM): when it says
+   * true, the loop saves a resumable latest.safetensors where it stands and returns with `stopped`.
+   */
+  shouldStop?: () => boolean;
 }
 
 export interface TrainResult {
@@ -62,6 +72,8 @@ export interface TrainResult {
   epochLosses: number[];
   /** Loss of every step run in this call (NaN for a step without boxes). */
   stepLosses: number[];
+  /** True when shouldStop ended the run early (latest.safetensors holds where it stood). */
+  stopped: boolean;
 }
 
 /** The libtorch seed of one step (and of init: epoch -1). */
@@ -154,6 +166,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const device = o.device ?? 'cpu';
   const emit = o.onEvent ?? (() => undefined);
   torch.setNumThreads(c.threads);
+  applyBackendOptions(c);
 
   const trainSamples = samplesOfSplit(ds, c.data.trainSplit);
   if (trainSamples.length === 0) throw new UserError(`${ds.root}: split '${c.data.trainSplit}' has no annotated keyframes`);
@@ -169,9 +182,18 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     numWorkers: c.workers,
     seed: c.seed,
     repeatThreshold: c.repeatThreshold ?? undefined,
+    onBadClip: c.data.onBadClip,
+    onSkip: (bad) => {
+      skippedClips++;
+      emit({ kind: 'skipped-clip', message: bad.message, skippedClips });
+    },
   });
+  let skippedClips = 0;
   try {
-    if (o.loadFrom && !o.resume) {
+    const latest = join(o.outDir, LATEST_FILE);
+    // a run killed before its first checkpoint has its config but no latest: it starts over
+    const fromCheckpoint = o.resume === true && existsSync(latest);
+    if (o.loadFrom && !fromCheckpoint) {
       const ignored = loadBackboneFrom(det, o.loadFrom);
       emit({ kind: 'note', message: `backbone from ${o.loadFrom}${ignored.length ? ` (ignored ${ignored.length} tensors outside backbone.*)` : ''}` });
     }
@@ -180,10 +202,27 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     optimizer = buildOptimizer(det, c.optim, baseLR);
     const loss = buildLoss(c.loss, lossContext(ds, c.data.trainSplit));
     let state: TrainState = structuredClone(INITIAL_STATE);
-    if (o.resume) {
-      state = loadRunCheckpoint(join(o.outDir, LATEST_FILE), det, optimizer);
-      emit({ kind: 'note', message: `resumed ${o.outDir} after epoch ${state.epoch} (iteration ${state.iteration})` });
+    if (fromCheckpoint) {
+      state = loadRunCheckpoint(latest, det, optimizer);
+      const where = state.sampler.batch > 0 ? `in epoch ${state.epoch + 1} after batch ${state.sampler.batch}` : `after epoch ${state.epoch}`;
+      emit({ kind: 'note', message: `resumed ${o.outDir} ${where} (iteration ${state.iteration})` });
+    } else if (o.resume) {
+      emit({ kind: 'note', message: `${o.outDir}: no ${LATEST_FILE} yet (stopped before the first checkpoint): starting from the beginning` });
     }
+    if (o.resume) for (const message of recoverRunFolder(o.outDir, state)) emit({ kind: 'note', message });
+    skippedClips = state.skippedClips ?? 0;
+    const guard = new NonFiniteGuard(c.maxNonFinite, state.nonFiniteInRow ?? 0);
+    const stopNow = o.shouldStop ?? (() => false);
+    let stopped = false;
+    /** Saves latest.safetensors (atomically: the previous one stays whole until the new one is). */
+    let saved: string | null = fromCheckpoint ? describeState(state) : null;
+    const saveLatest = (s: TrainState): void => {
+      const full: TrainState = { ...s, nonFiniteInRow: guard.inRow, skippedClips };
+      withWritePoint(`checkpoint:${s.iteration}`, () => saveCheckpointOrSay(latest, det, c, full, optimizer!));
+      saved = describeState(s);
+      emit({ kind: 'checkpoint', path: latest });
+    };
+    const lastGood = (): string => (saved !== null ? `${latest} (${saved})` : `none yet (${o.outDir} has no ${LATEST_FILE})`);
     o.onReady?.(state);
     const params = det.parameters();
     const rate = new RateMeter();
@@ -191,43 +230,65 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const stepLosses: number[] = [];
     const stopAt = Math.min(c.epochs, o.stopAfterEpochs ?? c.epochs);
 
-    for (let epoch = state.epoch; epoch < stopAt; epoch++) {
+    for (let epoch = state.epoch; epoch < stopAt && !stopped; epoch++) {
       det.train();
       const batches = loader.batchesPerEpoch(epoch);
       const epochStart = performance.now();
-      let sum = 0;
-      let counted = 0;
+      // a checkpoint inside this epoch (SIGINT, checkpointEvery): go on from its batch
+      const startBatch = state.sampler.epoch === epoch ? state.sampler.batch : 0;
+      let sum = startBatch > 0 ? (state.epochLoss?.sum ?? 0) : 0;
+      let counted = startBatch > 0 ? (state.epochLoss?.counted ?? 0) : 0;
       let pending = 0; // batches whose gradients wait for the optimiser step
-      let batch = 0;
+      let groupFinite = true; // every loss of the pending group was finite
+      let batch = startBatch;
       let t0 = performance.now();
       optimizer.zeroGrad();
-      for await (const b of loader.epoch(epoch)) {
+      for await (const b of loader.epoch(epoch, startBatch)) {
         const lr = scheduledLR(c.schedule, baseLR, c.epochs, epoch, batch, batches);
         optimizer.setLR(lr);
         torch.manualSeed(stepSeed(c.seed, epoch, batch));
+        const iteration = state.iteration + 1;
+        let tookPart = false; // the step had boxes to learn from
         const value = torch.tidy(() => {
-          const t = stepTargets(c, b.clips, epoch, batch, device);
+          if (b.clips.length === 0) return Number.NaN; // every clip of the batch skipped (data.onBadClip)
+          const dev = det.device; // batches follow the model (the loader itself stays on the CPU)
+          const t = stepTargets(c, b.clips, epoch, batch, dev);
           if (t.rois.shape[0] === 0) return Number.NaN; // every box cropped out of view
-          const x = clipsToTensor(b, device); // [N, 3, T, H, W]
+          const x = clipsToTensor(b, dev); // [N, 3, T, H, W]
           b.release(); // x holds a copy: the loader may reuse the buffer
-          const logits = det.forward(x, t.rois); // [K, numClasses]
+          const logits = forwardIn(c.amp, dev, () => det.forward(x, t.rois)); // [K, numClasses] float32
           const li = lossInputs(logits, t); // [M, numClasses - 1]
           if (li.logits.shape[0] === 0) return Number.NaN; // no box takes part ('ignore' and no positives)
           const z = det.lossLogits(li.logits); // the reference's logit BatchNorm (identity when logitNorm is 'none')
           const l = loss(z, li.targets);
+          tookPart = true;
+          const v = isPoisoned(iteration) ? Number.NaN : l.item();
+          if (!Number.isFinite(v)) return v; // no backward: its gradients would poison the group's
           (c.accumulate > 1 ? l.div(c.accumulate) : l).backward();
-          return l.item();
+          crashPoint(`step:${iteration}`);
+          return v;
         });
+        b.release(); // a batch the step returned early from (idempotent)
+        if (tookPart && !Number.isFinite(value)) groupFinite = false;
         pending++;
         batch++;
         state.iteration++;
         // the epoch's last batches step even when fewer than `accumulate`: an epoch ends on a step, so that
         // its checkpoint holds no half-summed gradients
         if (pending === c.accumulate || batch === batches) {
-          if (c.gradClip !== null) clipGradNorm_(params, c.gradClip);
-          optimizer.step();
+          // the norm is read back to catch a non-finite step (one host read per step; on a GPU this waits for it)
+          const norm = !groupFinite ? Number.NaN : c.gradClip !== null ? clipGradNorm_(params, c.gradClip) : gradNorm(params);
+          if (Number.isFinite(norm)) {
+            optimizer.step();
+            guard.good();
+          } else {
+            const what = groupFinite ? `gradient norm ${norm}` : `loss ${value}`;
+            emit({ kind: 'skipped-step', epoch, batch, iteration: state.iteration, message: `${what}: step skipped (no update)` });
+            guard.skipped(`epoch ${epoch + 1} batch ${batch} (iteration ${state.iteration})`, `${what}`, lastGood);
+          }
           optimizer.zeroGrad();
           pending = 0;
+          groupFinite = true;
         }
         stepLosses.push(value);
         if (Number.isFinite(value)) {
@@ -259,27 +320,63 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           clipsPerSec: 1 / Math.max(1e-9, rate.clipSeconds!),
           epochEtaSec: eta.epoch,
           runEtaSec: eta.run,
+          skippedClips,
         });
+        await testStepDelay();
+        // a checkpoint inside the epoch, on an optimiser step (no half-summed gradients): asked for, or due
+        if (pending === 0 && batch < batches && (stopNow() || (c.checkpointEvery > 0 && batch % c.checkpointEvery === 0 && guard.inRow === 0))) {
+          state = { ...state, sampler: { epoch, batch }, epochLoss: { sum, counted } };
+          saveLatest(state);
+          if (stopNow()) {
+            stopped = true;
+            break;
+          }
+        }
       }
+      if (stopped) break;
       const meanLoss = counted > 0 ? sum / counted : Number.NaN;
       epochLosses.push(meanLoss);
       emit({ kind: 'epoch', epoch: epoch + 1, meanLoss, seconds: (performance.now() - epochStart) / 1000 });
-      state = { ...state, epoch: epoch + 1, sampler: { epoch: epoch + 1, batch: 0 } };
+      // where the run stands before this epoch's validation (a validation abandoned for a stop resumes here)
+      const beforeVal: TrainState = { ...state, sampler: { epoch, batch: batches }, epochLoss: { sum, counted } };
+      state = { ...state, epoch: epoch + 1, sampler: { epoch: epoch + 1, batch: 0 }, epochLoss: undefined };
 
       let isBest = false;
       if (validate && isValEpoch(epoch + 1, c.epochs, c.valInterval)) {
         const v0 = performance.now();
         det.eval();
-        const { report } = await validate(det, ds, c.data.testSplit, {
+        let abandoned = false;
+        const run = validate(det, ds, c.data.testSplit, {
           boxes: c.data.valBoxes,
           batchSize: c.batchSize,
           testShortSide: c.data.testShortSide,
           clip: { clipLen: c.model.input.frames, frameInterval: c.model.input.frameInterval },
           numWorkers: c.workers,
           device,
-          onProgress: (p) => emit({ kind: 'val-progress', epoch: epoch + 1, done: p.done, total: p.total }),
+          onProgress: (p) => {
+            crashPoint(`val:${epoch + 1}`);
+            if (stopNow()) {
+              abandoned = true;
+              throw new Error('validation abandoned for a stop');
+            }
+            emit({ kind: 'val-progress', epoch: epoch + 1, done: p.done, total: p.total });
+          },
         });
+        const outcome = await run.then(
+          (r) => r,
+          (e: unknown) => {
+            if (abandoned) return null;
+            throw e;
+          },
+        );
         det.train();
+        if (outcome === null) {
+          state = beforeVal;
+          saveLatest(state);
+          stopped = true;
+          break;
+        }
+        const { report } = outcome;
         const seconds = (performance.now() - v0) / 1000;
         const score = report.allMAP ?? Number.NEGATIVE_INFINITY;
         isBest = state.best === null || score > state.best.allMAP;
@@ -289,20 +386,39 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       // best first: a crash between the two leaves a latest that does not yet know of this best
       if (isBest) {
         const p = join(o.outDir, BEST_FILE);
-        saveRunCheckpoint(p, det, c, state);
+        withWritePoint(`best:${state.iteration}`, () => saveCheckpointOrSay(p, det, c, { ...state, nonFiniteInRow: guard.inRow, skippedClips }));
         emit({ kind: 'checkpoint', path: p });
       }
-      const latest = join(o.outDir, LATEST_FILE);
-      saveRunCheckpoint(latest, det, c, state, optimizer);
-      emit({ kind: 'checkpoint', path: latest });
+      saveLatest(state);
+      if (stopNow() && epoch + 1 < stopAt) stopped = true;
     }
-    return { detector: det, state, epochLosses, stepLosses };
+    optimizer?.zeroGrad(); // the returned detector carries no gradients
+    return { detector: det, state, epochLosses, stepLosses, stopped };
   } catch (e) {
+    optimizer?.zeroGrad(); // before the parameters go: zeroGrad touches them
     det.dispose();
     throw e;
   } finally {
-    optimizer?.zeroGrad();
     optimizer?.dispose();
     await loader.close();
+  }
+}
+
+/** `epoch 3, batch 40` / `after epoch 2`: where a checkpoint's state stands, for messages. */
+export function describeState(s: TrainState): string {
+  return s.sampler.epoch === s.epoch && s.sampler.batch > 0 ? `epoch ${s.epoch + 1}, after batch ${s.sampler.batch}` : `after epoch ${s.epoch}`;
+}
+
+/**
+ * Saves a run checkpoint; a write that fails (a full disk, a read-only folder) is one line saying that
+ * the previous checkpoint at `path`, if any, is intact (the atomic write never touched it).
+ */
+function saveCheckpointOrSay(path: string, det: ActionDetector, c: RunConfig, state: TrainState, optimizer?: Optimizer<{ lr: number }>): void {
+  try {
+    saveRunCheckpoint(path, det, c, state, optimizer);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    const previous = existsSync(path) ? `the previous ${path} is intact` : `no earlier checkpoint was written`;
+    throw new UserError(`${e.message}; the run stopped (${describeState(state)} not saved), ${previous}; free space and continue with --resume`);
   }
 }

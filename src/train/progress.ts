@@ -5,7 +5,8 @@
  * counts the validation passes still to come: from the last one measured, or, before the first, from
  * the training step rate.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, openSync } from 'node:fs';
+import { cannotWrite } from '../util/fs.js';
 import { formatDuration } from '../util/progress.js';
 import type { FrameMapReport } from '../eval/index.js';
 
@@ -22,6 +23,8 @@ export interface StepEvent {
   clipsPerSec: number;
   epochEtaSec: number;
   runEtaSec: number;
+  /** Training clips skipped so far for read or decode errors (data.onBadClip 'skip'). */
+  skippedClips?: number;
 }
 
 export interface ValEvent {
@@ -39,6 +42,10 @@ export type TrainEvent =
   | { kind: 'val-progress'; epoch: number; done: number; total: number }
   | { kind: 'epoch'; epoch: number; meanLoss: number; seconds: number }
   | { kind: 'checkpoint'; path: string }
+  /** A step whose loss or gradient was not finite: no update (non-finite.ts). */
+  | { kind: 'skipped-step'; epoch: number; batch: number; iteration: number; message: string }
+  /** A training clip left out for a read or decode error (data.onBadClip 'skip'). */
+  | { kind: 'skipped-clip'; message: string; skippedClips: number }
   | { kind: 'note'; message: string };
 
 /** Exponential moving average of seconds per batch and per clip. */
@@ -104,7 +111,8 @@ function fmtLoss(x: number): string {
 export function formatStep(e: StepEvent): string {
   return (
     `epoch ${e.epoch + 1}/${e.epochs} ${e.batch}/${e.batches} loss ${fmtLoss(e.loss)} lr ${e.lr.toPrecision(3)} ` +
-    `${e.clipsPerSec.toFixed(2)} clips/s epoch ETA ${formatDuration(e.epochEtaSec)} run ETA ${formatDuration(e.runEtaSec)}`
+    `${e.clipsPerSec.toFixed(2)} clips/s epoch ETA ${formatDuration(e.epochEtaSec)} run ETA ${formatDuration(e.runEtaSec)}` +
+    (e.skippedClips ? ` skipped clips ${e.skippedClips}` : '')
   );
 }
 
@@ -114,6 +122,8 @@ export interface ReporterOptions {
   logEvery?: number;
   /** Text per validation (the reference's report form). */
   formatReport?: (r: FrameMapReport) => string;
+  /** Appended to each step's line (the GPU's utilisation and memory: src/train/gpu-line.ts). */
+  stepInfo?: () => string | undefined;
 }
 
 /** Shows TrainEvents: a redrawn bar on a terminal, plain lines elsewhere. */
@@ -133,15 +143,17 @@ export class TrainReporter {
     switch (e.kind) {
       case 'step': {
         const last = e.batch === e.batches;
+        const info = this.o.stepInfo?.();
+        const line = info ? `${formatStep(e)} | ${info}` : formatStep(e);
         if (this.tty) {
           const now = performance.now();
           if (!last && now - this.lastDraw < 100) return;
           this.lastDraw = now;
           const width = 20;
           const filled = Math.round((width * e.batch) / e.batches);
-          this.stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${formatStep(e)}${last ? '\n' : ''}`);
+          this.stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line}${last ? '\n' : ''}`);
         } else if (last || e.batch === 1 || e.batch % this.logEvery === 0) {
-          this.stream.write(`${formatStep(e)}\n`);
+          this.stream.write(`${line}\n`);
         }
         return;
       }
@@ -163,17 +175,32 @@ export class TrainReporter {
       case 'note':
         this.stream.write(`${e.message}\n`);
         return;
+      case 'skipped-step':
+        this.stream.write(`${this.tty ? '\n' : ''}epoch ${e.epoch + 1} batch ${e.batch} (iteration ${e.iteration}): ${e.message}\n`);
+        return;
+      case 'skipped-clip':
+        this.stream.write(`${this.tty ? '\n' : ''}skipped ${e.message} (${e.skippedClips} skipped so far)\n`);
+        return;
     }
   }
 }
 
-/** Appends train and validation metrics to metrics.jsonl, one JSON object per line. */
+/**
+ * Appends train and validation metrics to metrics.jsonl, one JSON object per line, each in one write
+ * (a kill leaves at most a torn last line, which a resumed run drops: run-recovery.ts), and fsyncs the
+ * file when a checkpoint is written, so that the lines a checkpoint covers outlast a power cut too.
+ */
 export class MetricsWriter {
   constructor(private readonly file: string) {}
 
   handle(e: TrainEvent): void {
     if (e.kind === 'step') {
-      this.write({ type: 'train', epoch: e.epoch + 1, batch: e.batch, iter: e.iteration, loss: e.loss, lr: e.lr, clipsPerSec: e.clipsPerSec });
+      const skips = e.skippedClips ? { skippedClips: e.skippedClips } : {};
+      this.write({ type: 'train', epoch: e.epoch + 1, batch: e.batch, iter: e.iteration, loss: e.loss, lr: e.lr, clipsPerSec: e.clipsPerSec, ...skips });
+    } else if (e.kind === 'skipped-step') {
+      this.write({ type: 'skipped-step', epoch: e.epoch + 1, batch: e.batch, iter: e.iteration, reason: e.message });
+    } else if (e.kind === 'checkpoint') {
+      this.sync();
     } else if (e.kind === 'val') {
       const r = e.report;
       this.write({
@@ -190,6 +217,22 @@ export class MetricsWriter {
   }
 
   private write(o: Record<string, unknown>): void {
-    appendFileSync(this.file, `${JSON.stringify(o)}\n`);
+    try {
+      appendFileSync(this.file, `${JSON.stringify(o)}\n`);
+    } catch (e) {
+      cannotWrite(this.file, e);
+    }
+  }
+
+  private sync(): void {
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.file, 'r+');
+      fsyncSync(fd);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') cannotWrite(this.file, e);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { dirname, basename, join, resolve } from 'node:path';
 import { fail, isUserError } from './errors.js';
+import { midWrite } from './crash-points.js';
 
 /** Plain words for the errno codes a user can cause (a full disk, a read-only folder, a name taken by a folder). */
 const ERRNO_WORDS = new Map<string, string>([
@@ -22,6 +23,39 @@ const ERRNO_WORDS = new Map<string, string>([
   ['EXDEV', 'cannot move across file systems'],
   ['EBUSY', 'resource busy'],
 ]);
+
+/**
+ * `mkdir -p`, one component at a time. Node's `mkdirSync(p, { recursive: true })` never returns for a
+ * path under /proc (mkdir there answers ENOENT for a missing parent that it cannot create either, and
+ * Node retries forever); here the first component that cannot be made fails with its errno error.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let p = resolve(dir);
+  for (;;) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      missing.push(p);
+      const parent = dirname(p);
+      if (parent === p) break;
+      p = parent;
+      continue;
+    }
+    if (!isDir) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR', syscall: 'mkdir', path: p });
+    break;
+  }
+  for (const m of missing.reverse()) {
+    try {
+      mkdirSync(m);
+    } catch (e) {
+      // another process made it meanwhile: fine, if it is a folder
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !isDirectory(m)) throw e;
+    }
+  }
+}
 
 /** A file-system error (errno code + path) that a user can cause, as opposed to a bug. */
 export function isFsUserError(e: unknown): e is NodeJS.ErrnoException & { code: string } {
@@ -114,14 +148,27 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
 
 function writeFileAtomicRaw(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
   if (isDirectory(path)) fail(path, undefined, 'cannot write: it is a folder');
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
     const parts = typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    let written = 0;
+    let pastMiddle = total === 0;
     for (const part of parts) {
       let off = 0;
-      while (off < part.length) off += writeSync(fd, part, off, part.length - off);
+      while (off < part.length) {
+        // one stop at the middle of the file, where the crash-safety tests kill or fail the write
+        const len = pastMiddle ? part.length - off : Math.min(part.length - off, Math.max(1, Math.ceil(total / 2) - written));
+        const n = writeSync(fd, part, off, len);
+        off += n;
+        written += n;
+        if (!pastMiddle && written >= total / 2) {
+          pastMiddle = true;
+          midWrite();
+        }
+      }
     }
     fsyncSync(fd);
   } catch (e) {
@@ -136,6 +183,24 @@ function writeFileAtomicRaw(path: string, data: string | Uint8Array | readonly U
     rmSync(tmp, { force: true });
     throw e;
   }
+  syncDir(dirname(path));
+}
+
+/**
+ * fsyncs a folder, so that a rename in it survives a power cut (the file's own fsync does not cover its
+ * directory entry). Best effort: some file systems refuse to open or sync a folder, and the file itself
+ * is already whole.
+ */
+export function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // not supported here: the rename is still atomic, only its durability across a power cut is weaker
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**
@@ -146,7 +211,7 @@ function writeFileAtomicRaw(path: string, data: string | Uint8Array | readonly U
  */
 export function writeDirAtomic(dir: string, files: ReadonlyMap<string, string | Uint8Array>): void {
   const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
+  makeDirs(parent);
   const stamp = `${process.pid}.${Date.now()}`;
   const tmp = join(parent, `.${basename(dir)}.${stamp}.tmp`);
   const old = join(parent, `.${basename(dir)}.${stamp}.old`);
@@ -202,7 +267,7 @@ export function writeOutputFiles(outDir: string, files: ReadonlyMap<string, stri
     for (const rel of files.keys()) {
       if (isDirectory(join(outDir, rel))) fail(join(outDir, rel), undefined, 'cannot write: it is a folder');
     }
-    mkdirSync(outDir, { recursive: true });
+    makeDirs(outDir);
   } catch (e) {
     cannotWrite(outDir, e);
   }
@@ -213,13 +278,13 @@ export function writeOutputFiles(outDir: string, files: ReadonlyMap<string, stri
     for (const [rel, data] of files) {
       current = join(outDir, rel);
       const staged = join(tmp, rel);
-      mkdirSync(dirname(staged), { recursive: true });
+      makeDirs(dirname(staged));
       writeFileSync(staged, data);
     }
     const written: string[] = [];
     for (const rel of files.keys()) {
       current = join(outDir, rel);
-      mkdirSync(dirname(current), { recursive: true });
+      makeDirs(dirname(current));
       renameSync(join(tmp, rel), current);
       written.push(current);
     }

@@ -102,7 +102,7 @@ test('bad input is one line naming the file and field, exit code 2, and nothing 
     [['--checkpoint', ckOtherClasses, '--data', data], /x\.safetensors: __metadata__\.config\.classes: the checkpoint's classes \[None, walk/],
     [['--checkpoint', ckRun, '--data', data, '--split', 'val'], /annotations: the dataset has no split 'val' \(it has train, test\)/],
     [['--checkpoint', ckRun, '--data', noFrames, '--gt-boxes'], /seqB.*keyframe 4 is outside its frames 3-3/],
-    [['--checkpoint', ckRun, '--data', data, '--batch-size', '0'], /--batch-size: expected an integer >= 1/],
+    [['--checkpoint', ckRun, '--data', data, '--batch-size', '0'], /--batch-size: expected a positive integer, got "0"/],
     [['--checkpoint', ckRun, '--data', data, '--score-thr', 'x'], /--score-thr: expected a number in \[0, 1\]/],
   ];
   for (const [args, message] of cases) {

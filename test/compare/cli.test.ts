@@ -7,8 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../helpers.js';
-import { tinyConfig, tinyDataset } from '../train/fixture.js';
+import { assertUserError, runCli } from '../helpers.js';
+import { tinyConfig, tinyDataset, writeTinyConfig } from '../train/fixture.js';
 import { runStage } from '../../src/compare/runs.js';
 import { parseRunConfig } from '../../src/train/config.js';
 
@@ -17,19 +17,10 @@ let bce: string;
 let focal: string;
 before(async () => {
   fx = await tinyDataset();
-  bce = join(fx.dir, 'bce.json');
-  focal = join(fx.dir, 'focal.json');
-  writeFileSync(bce, JSON.stringify(tinyConfig(fx.data, { epochs: 1, valInterval: 0 })));
-  writeFileSync(focal, JSON.stringify(tinyConfig(fx.data, { epochs: 1, valInterval: 0, loss: { name: 'focal_bce' } })));
+  bce = writeTinyConfig(fx, 'bce.json', { epochs: 1, valInterval: 0 });
+  focal = writeTinyConfig(fx, 'focal.json', { epochs: 1, valInterval: 0, loss: { name: 'focal_bce' } });
 });
 after(() => fx.cleanup());
-
-function assertUserError(r: { code: number; stderr: string }, re: RegExp): void {
-  assert.equal(r.code, 2, r.stderr);
-  const errors = r.stderr.trim().split('\n').filter((l) => l.startsWith('stad: '));
-  assert.equal(errors.length, 1, r.stderr);
-  assert.match(errors[0]!, re);
-}
 
 test('stad compare trains and tests each recipe, reports, and reuses finished runs', () => {
   const out = join(fx.dir, 'cmp');
@@ -76,8 +67,8 @@ test('stad compare trains and tests each recipe, reports, and reuses finished ru
 test('stad compare: unknown preset, --seeds < 1, bad --checkpoint, a folder that is not a run: exit 2, one line', () => {
   const out = join(fx.dir, 'never');
   assertUserError(runCli(['compare', bce, 'no_such_preset', '--seeds', '1', '--out', out]), /recipe no_such_preset: no such file and no such preset/);
-  assertUserError(runCli(['compare', bce, '--seeds', '0', '--out', out]), /--seeds: expected an integer >= 1, got "0"/);
-  assertUserError(runCli(['compare', bce, '--seeds', 'x', '--out', out]), /--seeds: expected an integer >= 1/);
+  assertUserError(runCli(['compare', bce, '--seeds', '0', '--out', out]), /--seeds: expected a positive integer, got "0"$/);
+  assertUserError(runCli(['compare', bce, '--seeds', 'x', '--out', out]), /--seeds: expected a positive integer, got "x"$/);
   assertUserError(runCli(['compare', bce, '--seeds', '1', '--checkpoint', 'middle', '--out', out]), /--checkpoint: expected last or best/);
   assertUserError(runCli(['compare', bce, bce, '--seeds', '1', '--out', out]), /recipe 'bce' given twice/);
   assert.ok(!existsSync(out));

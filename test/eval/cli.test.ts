@@ -90,7 +90,7 @@ test('malformed input: one line naming the file and the line, exit code 2', () =
 });
 
 test('bad flags are usage errors with exit code 2', () => {
-  expectUserError(['--gt', gt, '--pred', pred, '--labels', labels, '--max-per-frame', '-1'], /--max-per-frame: expected a non-negative integer/);
+  expectUserError(['--gt', gt, '--pred', pred, '--labels', labels, '--max-per-frame', '-1'], /--max-per-frame: expected an integer >= 0, got "-1"$/);
   expectUserError(['--gt', gt, '--pred', pred, '--labels', labels, '--score-thr', 'abc'], /--score-thr: expected a number/);
   expectUserError(['--gt', gt, '--pred', pred, '--labels', labels, '--iou', '0'], /--iou: expected a number in \(0, 1\]/);
   const r = runCli(['eval', '--gt', gt]);

@@ -3,26 +3,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../helpers.js';
-import { tinyConfig, tinyDataset } from './fixture.js';
+import { assertUserError, runCli } from '../helpers.js';
+import { tinyConfig, tinyDataset, writeTinyConfig } from './fixture.js';
 
 let fx: Awaited<ReturnType<typeof tinyDataset>>;
 let cfg: string;
 before(async () => {
   fx = await tinyDataset();
-  cfg = join(fx.dir, 'tiny.json');
-  writeFileSync(cfg, JSON.stringify(tinyConfig(fx.data, { epochs: 1 })));
+  cfg = writeTinyConfig(fx, 'tiny.json', { epochs: 1 });
 });
 after(() => fx.cleanup());
-
-function assertUserError(r: { code: number; stderr: string }, re: RegExp): void {
-  assert.equal(r.code, 2, r.stderr);
-  // one error line (informational lines such as the lr may come first when the error is found late)
-  const errors = r.stderr.trim().split('\n').filter((l) => l.startsWith('stad: '));
-  assert.equal(errors.length, 1, r.stderr);
-  assert.match(errors[0]!, re);
-  assert.ok(r.stderr.trim().endsWith(errors[0]!), r.stderr);
-}
 
 test('stad train runs, writes config.json, metrics.jsonl and latest.safetensors, and --resume continues', () => {
   const out = join(fx.dir, 'run-ok');

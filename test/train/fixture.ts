@@ -1,4 +1,5 @@
 /** A tiny generated dataset and a tiny run config shared by the training tests. */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSynthDataset } from '../../src/data/synth/generate.js';
 import { loadDataset, type Dataset } from '../../src/data/dataset.js';
@@ -37,4 +38,11 @@ export function tinyConfig(data: string, over: Record<string, unknown> = {}): Ru
     },
     'test config',
   ).config;
+}
+
+/** Writes tinyConfig(fx.data, over) as JSON to `<fx.dir>/<name>` (a config file for the CLI); returns its path. */
+export function writeTinyConfig(fx: { dir: string; data: string }, name: string, over: Record<string, unknown> = {}): string {
+  const path = join(fx.dir, name);
+  writeFileSync(path, JSON.stringify(tinyConfig(fx.data, over)));
+  return path;
 }

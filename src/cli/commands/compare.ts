@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../util/errors.js';
+import { intFlag } from '../flags.js';
 
 interface CompareFlags {
   seeds: string;
@@ -16,12 +17,6 @@ interface CompareFlags {
   resamples: string;
   bootstrapSeed: string;
   logEvery: string;
-}
-
-function intFlag(name: string, value: string, min: number): number {
-  const v = Number(value);
-  if (value.trim() === '' || !Number.isInteger(v) || v < min) throw new UserError(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(value)}`);
-  return v;
 }
 
 export function registerCompare(program: Command): void {
@@ -39,12 +34,12 @@ export function registerCompare(program: Command): void {
     .option('--bootstrap-seed <n>', 'seed of the bootstrap', '0')
     .option('--log-every <n>', 'off a terminal: one progress line every n steps', '20')
     .action(async (configs: string[], flags: CompareFlags) => {
-      const seeds = intFlag('seeds', flags.seeds, 1);
+      const seeds = intFlag('--seeds', flags.seeds, 1);
       if (flags.checkpoint !== 'last' && flags.checkpoint !== 'best') throw new UserError(`--checkpoint: expected last or best, got ${JSON.stringify(flags.checkpoint)}`);
-      const resamples = intFlag('resamples', flags.resamples, 1);
-      const bootstrapSeed = intFlag('bootstrap-seed', flags.bootstrapSeed, 0);
-      const epochs = flags.epochs === undefined ? undefined : intFlag('epochs', flags.epochs, 1);
-      const logEvery = intFlag('log-every', flags.logEvery, 1);
+      const resamples = intFlag('--resamples', flags.resamples, 1);
+      const bootstrapSeed = intFlag('--bootstrap-seed', flags.bootstrapSeed, 0);
+      const epochs = flags.epochs === undefined ? undefined : intFlag('--epochs', flags.epochs, 1);
+      const logEvery = intFlag('--log-every', flags.logEvery, 1);
       const { runComparison } = await import('../../compare/compare.js');
       const r = await runComparison({ recipes: configs, seeds, data: flags.data, out: flags.out, sets: flags.set, epochs, checkpoint: flags.checkpoint, resamples, bootstrapSeed, logEvery });
       process.stderr.write(`compare: trained ${r.trained} runs, tested ${r.tested}; bootstrap ${r.bootstrapSeconds.toFixed(1)} s; wrote ${r.outDir}/compare.json\n`);

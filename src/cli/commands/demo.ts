@@ -1,39 +1,35 @@
 /**
- * `stad demo`: the main job. Until training, evaluation and the report land, it runs the self-check:
- * loads libtorch through the binding and trains a tiny motion classifier end to end.
+ * `stad demo [--full] [--data <dir>] [--out <dir>]`: the main job on the built-in dataset (src/demo):
+ * the dataset and its statistics, the recipes trained and tested side by side, the HTML report.
+ * Running it again reuses the dataset and every finished run. STAD_DEMO_SIZE=tiny shrinks it for tests.
  */
 import type { Command } from 'commander';
+import { intFlag } from '../flags.js';
 import { UserError } from '../../util/errors.js';
+
+interface DemoFlags {
+  full?: boolean;
+  data?: string;
+  out?: string;
+  logEvery: string;
+}
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('run the main job on the built-in data (for now: a self-check that trains a tiny model)')
-    .option('--steps <n>', 'training steps of the self-check', '60')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: { steps: string; json?: boolean }) => {
-      const steps = Number(opts.steps);
-      if (!Number.isInteger(steps) || steps < 1) throw new UserError(`--steps: expected a positive integer, got '${opts.steps}'`);
-      const { runSelfcheck } = await import('../../train/selfcheck.js');
-      const { ProgressBar } = await import('../../util/progress.js');
-      const bar = new ProgressBar('self-check', { logEveryMs: 2000 });
-      const r = runSelfcheck({ steps, onProgress: bar.callback() });
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...r, build: { ...r.build, parallelInfo: undefined } })}\n`);
-      } else {
-        const b = r.build;
-        process.stdout.write(
-          [
-            `libtorch ${b.torchVersion} from ${b.torchSource}; CUDA ${b.cudaAvailable ? `available (${b.cudaDeviceCount} GPU)` : 'not available'}; ${b.numThreads} threads; oneDNN ${b.mkldnn ? 'on' : 'off'}`,
-            `trained a tiny 3D ConvNet on moving squares: loss ${r.firstLoss.toFixed(4)} (first step) -> ${r.lastLoss.toFixed(4)} (mean of the last 10) in ${r.steps} steps (${r.seconds.toFixed(1)} s)`,
-            `held-out accuracy ${(100 * r.accuracy).toFixed(1)}% (chance 50%)`,
-            `live tensors: ${r.liveTensorsBefore} after the first step, ${r.liveTensorsAfter} after the last`,
-          ].join('\n') + '\n',
-        );
-      }
-      if (r.accuracy < 0.9 || r.liveTensorsAfter !== r.liveTensorsBefore) {
-        process.stderr.write('stad: self-check FAILED\n');
-        process.exitCode = 1;
-      }
+    .description('the main job: the built-in dataset, bce vs the reference recipe vs the best one trained and tested side by side, an HTML report (about 8 minutes on 2 cores)')
+    .option('--full', 'the multi-seed comparison at the reference size (stad synth --scale 1, 3 seeds, the CPU presets as they are: hours); resumable')
+    .option('--data <dir>', 'use this dataset instead of generating the built-in one')
+    .option('--out <dir>', 'the demo folder (default runs/demo, or runs/demo-full with --full); run again to reuse its finished work')
+    .option('--log-every <n>', 'off a terminal: one progress line every n training steps', '20')
+    .action(async (flags: DemoFlags) => {
+      const logEvery = intFlag('--log-every', flags.logEvery, 1);
+      const { DEMO_SIZES } = await import('../../demo/sizes.js');
+      const env = process.env.STAD_DEMO_SIZE;
+      if (env !== undefined && env !== 'tiny') throw new UserError(`STAD_DEMO_SIZE: expected 'tiny' or unset, got ${JSON.stringify(env)}`);
+      if (env !== undefined && flags.full) throw new UserError('--full: not with STAD_DEMO_SIZE=tiny');
+      const size = DEMO_SIZES[env === 'tiny' ? 'tiny' : flags.full ? 'full' : 'demo'];
+      const { runDemo } = await import('../../demo/demo.js');
+      await runDemo({ size, data: flags.data, out: flags.out, logEvery });
     });
 }

@@ -3,7 +3,7 @@
  * official ActivityNet evaluator computes it, per video and pooled. Needs no tensors.
  */
 import type { Command } from 'commander';
-import { UserError } from '../../util/errors.js';
+import { intFlag, numberFlag } from '../flags.js';
 
 interface EvalFlags {
   gt: string;
@@ -15,12 +15,6 @@ interface EvalFlags {
   maxPerFrame: string;
   scoreThr?: string;
   iou: string;
-}
-
-function parseNumberFlag(name: string, value: string, check: (v: number) => boolean, expected: string): number {
-  const v = Number(value);
-  if (value.trim() === '' || !Number.isFinite(v) || !check(v)) throw new UserError(`--${name}: expected ${expected}, got ${JSON.stringify(value)}`);
-  return v;
 }
 
 export function registerEval(program: Command): void {
@@ -37,9 +31,9 @@ export function registerEval(program: Command): void {
     .option('--score-thr <x>', 'drop detections scoring below x before evaluating')
     .option('--iou <x>', 'IoU threshold for a match', '0.5')
     .action(async (flags: EvalFlags) => {
-      const maxPerFrame = parseNumberFlag('max-per-frame', flags.maxPerFrame, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
-      const iouThreshold = parseNumberFlag('iou', flags.iou, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
-      const scoreThreshold = flags.scoreThr === undefined ? undefined : parseNumberFlag('score-thr', flags.scoreThr, () => true, 'a number');
+      const maxPerFrame = intFlag('--max-per-frame', flags.maxPerFrame, 0);
+      const iouThreshold = numberFlag('--iou', flags.iou, { above: 0, max: 1 });
+      const scoreThreshold = flags.scoreThr === undefined ? undefined : numberFlag('--score-thr', flags.scoreThr);
       const { evaluateFiles, formatTextReport, jsonReport } = await import('../../eval/index.js');
       const { ProgressBar } = await import('../../util/progress.js');
       const bar = process.stderr.isTTY ? new ProgressBar('eval') : undefined;

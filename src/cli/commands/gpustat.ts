@@ -6,7 +6,7 @@
  * it never loads libtorch.
  */
 import type { Command } from 'commander';
-import { UserError } from '../../util/errors.js';
+import { numberFlag } from '../flags.js';
 
 interface GpustatFlags {
   showCmd?: boolean;
@@ -22,9 +22,7 @@ interface GpustatFlags {
 function parseInterval(value: string | true | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (value === true) return 1;
-  const v = Number(value);
-  if (value.trim() === '' || !Number.isFinite(v) || v <= 0) throw new UserError(`--interval: expected a positive number of seconds, got ${JSON.stringify(value)}`);
-  return v;
+  return numberFlag('--interval', value, { above: 0 });
 }
 
 /** Resolves once `text` is handed to the OS (or the stream has failed: a closed pipe ends the watch). */

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
+import { registerSelfcheck } from './selfcheck.js';
 import { registerSynth } from './synth.js';
 import { registerStats } from './stats.js';
 import { registerConvert } from './convert.js';
@@ -14,9 +15,12 @@ import { registerTest } from './test.js';
 import { registerGpustat } from './gpustat.js';
 import { registerCompare } from './compare.js';
 import { registerReport } from './report.js';
+import { registerDetect } from './detect.js';
+import { registerProposals } from './proposals.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
+  registerSelfcheck(program);
   registerSynth(program);
   registerStats(program);
   registerConvert(program);
@@ -26,4 +30,6 @@ export function registerCommands(program: Command): void {
   registerCompare(program);
   registerGpustat(program);
   registerReport(program);
+  registerDetect(program);
+  registerProposals(program);
 }

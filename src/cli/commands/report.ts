@@ -4,7 +4,7 @@
  * curves, test results and example frames. Opens in any browser without a network.
  */
 import type { Command } from 'commander';
-import { UserError } from '../../util/errors.js';
+import { intFlag } from '../flags.js';
 
 interface ReportFlags {
   data?: string;
@@ -25,8 +25,7 @@ export function registerReport(program: Command): void {
     .option('--compare <file>', 'compare.json written by stad compare: AP over seeds with intervals')
     .option('--test-dir <name>', "folder of stad test's outputs inside each run (default: test-<testSplit>)")
     .action(async (runs: string[], flags: ReportFlags) => {
-      const examples = Number(flags.examples);
-      if (flags.examples.trim() === '' || !Number.isInteger(examples) || examples < 0) throw new UserError(`--examples: expected an integer >= 0, got ${JSON.stringify(flags.examples)}`);
+      const examples = intFlag('--examples', flags.examples, 0);
       const { buildReport } = await import('../../report/build.js');
       const r = await buildReport({ runs, data: flags.data, out: flags.out, examples, compare: flags.compare, testDir: flags.testDir });
       process.stderr.write(`wrote ${r.out} (${Math.round(r.bytes / 1024)} KiB: ${r.sections.join(', ')})\n`);

@@ -2,31 +2,21 @@
  * `stad synth`: generate the built-in synthetic dataset (see src/data/synth/generate.ts).
  */
 import type { Command } from 'commander';
-import { UserError } from '../../util/errors.js';
-
-function num(flag: string, integer: boolean) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-      throw new UserError(`${flag}: expected ${integer ? 'an integer' : 'a number'}, got "${v}"`);
-    }
-    return n;
-  };
-}
+import { intOption, numberOption } from '../flags.js';
 
 export function registerSynth(program: Command): void {
   program
     .command('synth')
     .description('Generate the built-in synthetic dataset (20 sequences, VIA3 projects, frames, videos)')
     .option('--out <dir>', 'output folder', 'data/synth')
-    .option('--scale <s>', 'multiply the reference class counts (0.1 for a quick run)', num('--scale', false), 1)
-    .option('--seed <n>', 'random seed', num('--seed', true), 1)
-    .option('--width <px>', 'frame width', num('--width', true), 160)
-    .option('--height <px>', 'frame height', num('--height', true), 120)
-    .option('--fps <n>', 'frames per second', num('--fps', true), 15)
-    .option('--keyframe-stride <frames>', 'frames between annotated keyframes (default: fps, one per second)', num('--keyframe-stride', true))
+    .option('--scale <s>', 'multiply the reference class counts (0.1 for a quick run)', numberOption('--scale'), 1)
+    .option('--seed <n>', 'random seed', intOption('--seed'), 1)
+    .option('--width <px>', 'frame width', intOption('--width'), 160)
+    .option('--height <px>', 'frame height', intOption('--height'), 120)
+    .option('--fps <n>', 'frames per second', intOption('--fps'), 15)
+    .option('--keyframe-stride <frames>', 'frames between annotated keyframes (default: fps, one per second)', intOption('--keyframe-stride'))
     .option('--no-video', 'skip the MP4 files (frames and annotations only)')
-    .option('--jobs <n>', 'sequences rendered in parallel (default: CPUs, at most 8)', num('--jobs', true))
+    .option('--jobs <n>', 'sequences rendered in parallel (default: CPUs, at most 8)', intOption('--jobs'))
     .option('--force', 'replace a non-empty output folder')
     .action(async (opts: { out: string; scale: number; seed: number; width: number; height: number; fps: number; keyframeStride?: number; video: boolean; jobs?: number; force?: boolean }) => {
       const { generateSynthDataset } = await import('../../data/synth/generate.js');

@@ -8,6 +8,8 @@
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '../../data/defaults.js';
 import { UserError } from '../../util/errors.js';
+import { parseDeviceFlag, requireDevice } from '../device-flag.js';
+import { intFlag, numberFlag } from '../flags.js';
 
 interface TestFlags {
   checkpoint: string;
@@ -22,12 +24,6 @@ interface TestFlags {
   json?: boolean;
 }
 
-function intFlag(name: string, value: string, min: number): number {
-  const v = Number(value);
-  if (value.trim() === '' || !Number.isInteger(v) || v < min) throw new UserError(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(value)}`);
-  return v;
-}
-
 export function registerTest(program: Command): void {
   program
     .command('test')
@@ -40,15 +36,14 @@ export function registerTest(program: Command): void {
     .option('--batch-size <n>', 'clips per forward pass', '8')
     .option('--workers <n>', 'frame-decoding threads (default: cores - 1)')
     .option('--score-thr <x>', 'classes scoring at least x label a box in detections_via3/', '0.5')
-    .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
+    .option('--device <device>', 'cpu, cuda or cuda:N (frames are decoded on the CPU)', 'cpu')
     .option('--json', 'print the report as JSON instead of text')
     .action(async (flags: TestFlags) => {
-      const batchSize = intFlag('batch-size', flags.batchSize, 1);
-      const numWorkers = flags.workers === undefined ? undefined : intFlag('workers', flags.workers, 0);
-      const scoreThreshold = Number(flags.scoreThr);
-      if (flags.scoreThr.trim() === '' || !(scoreThreshold >= 0 && scoreThreshold <= 1)) throw new UserError(`--score-thr: expected a number in [0, 1], got ${JSON.stringify(flags.scoreThr)}`);
-      if (!/^(cpu|cuda(:\d+)?)$/.test(flags.device)) throw new UserError(`--device: expected cpu, cuda or cuda:N, got ${JSON.stringify(flags.device)}`);
-      const device = flags.device as 'cpu' | 'cuda' | `cuda:${number}`;
+      const batchSize = intFlag('--batch-size', flags.batchSize, 1);
+      const numWorkers = flags.workers === undefined ? undefined : intFlag('--workers', flags.workers, 0);
+      const scoreThreshold = numberFlag('--score-thr', flags.scoreThr, { min: 0, max: 1 });
+      const device = parseDeviceFlag(flags.device);
+      await requireDevice(device);
 
       const { runTest } = await import('../../train/test-run.js');
       const { formatTextReport, jsonReport } = await import('../../eval/index.js');

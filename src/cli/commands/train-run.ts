@@ -3,7 +3,8 @@
  * for "nothing half-written": config, dataset, frames, run folder and checkpoints are all checked, and
  * the run folder is created only when the trainer is ready to take its first step.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { makeDirs } from '../../util/fs.js';
 import { join } from 'node:path';
 import { loadDataset, type Dataset } from '../../data/dataset.js';
 import { samplesOfSplit } from '../../data/samples.js';
@@ -16,6 +17,8 @@ import { describeLR, loadRunConfig, resolveRunConfig, type RunConfig } from '../
 import { checkNewRunDir, readRunConfig, writeRunConfig, LATEST_FILE, METRICS_FILE, BEST_FILE } from '../../train/checkpoint.js';
 import { MetricsWriter, TrainReporter } from '../../train/progress.js';
 import { defaultValidator } from '../../train/validation.js';
+import { StopRequest, exitCodeOf } from '../../train/signals.js';
+import { parseDeviceFlag, requireDevice } from '../device-flag.js';
 
 export interface TrainCommandFlags {
   config?: string;
@@ -30,6 +33,10 @@ export interface TrainCommandFlags {
   workers?: number;
   threads?: number;
   logEvery: number;
+  device: string;
+  amp?: string;
+  cudnnBenchmark?: boolean;
+  deterministic?: boolean;
 }
 
 /** Every clip of every sample has its frames (a missing one is a UserError now, not hours into the run). */
@@ -50,6 +57,9 @@ function overridesOf(flags: TrainCommandFlags): string[] {
   const sets = [...flags.set];
   if (flags.workers !== undefined) sets.push(`workers=${flags.workers}`);
   if (flags.threads !== undefined) sets.push(`threads=${flags.threads}`);
+  if (flags.amp !== undefined) sets.push(`amp=${flags.amp}`);
+  if (flags.cudnnBenchmark) sets.push('cudnnBenchmark=true');
+  if (flags.deterministic) sets.push('deterministic=true');
   return sets;
 }
 
@@ -58,9 +68,10 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
   let config: RunConfig;
   let outDir: string;
   let modelFromPreset = false;
+  const device = parseDeviceFlag(flags.device);
   if (flags.resume !== undefined) {
     if (flags.config !== undefined || flags.set.length > 0 || flags.batchSize !== undefined || flags.out !== undefined || !flags.scaleLr) {
-      throw new UserError('--resume: takes the run\'s saved config; only --data, --epochs, --workers and --threads may change');
+      throw new UserError('--resume: takes the run\'s saved config; only --data, --epochs, --workers, --threads, --device, --amp, --cudnn-benchmark and --deterministic may change');
     }
     outDir = flags.resume;
     const saved = readRunConfig(outDir);
@@ -69,7 +80,6 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
       epochs: flags.epochs,
       data: flags.data,
     }).config;
-    if (!existsSync(join(outDir, LATEST_FILE))) throw new UserError(`--resume ${outDir}: no ${LATEST_FILE} (the run stopped before its first epoch ended; start it again)`);
   } else {
     if (flags.config === undefined) throw new UserError('--config: required (a preset name from configs/ or a JSON file)');
     const r = loadRunConfig(flags.config, { sets: overridesOf(flags), epochs: flags.epochs, batchSize: flags.batchSize, scaleLr: flags.scaleLr, data: flags.data });
@@ -79,6 +89,7 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
     checkNewRunDir(outDir);
   }
   if (flags.loadFrom !== undefined && !existsSync(flags.loadFrom)) throw new UserError(`--load-from ${flags.loadFrom}: no such file`);
+  await requireDevice(device);
 
   const ds: Dataset = await loadDataset(config.data.dir, { actionAttribute: config.data.actionAttribute });
   if (modelFromPreset && config.model.head.numClasses !== ds.classes.length && ds.classes.length >= 2) {
@@ -95,12 +106,16 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
   await checkFrames(testSamples, config);
 
   const validator = await defaultValidator();
-  const reporter = new TrainReporter({ logEvery: flags.logEvery, formatReport: (r) => formatTextReport(r, { perVideo: true }) });
+  const { GpuProgressInfo } = await import('../../train/gpu-line.js');
+  const gpuInfo = new GpuProgressInfo(device);
+  const reporter = new TrainReporter({ logEvery: flags.logEvery, formatReport: (r) => formatTextReport(r, { perVideo: true }), stepInfo: () => gpuInfo.text() });
   const metrics = new MetricsWriter(join(outDir, METRICS_FILE));
   let ready = false;
   err.write(`${describeLR(config)}\n`);
-  err.write(`train: ${trainSamples.length} keyframes in '${config.data.trainSplit}', validation: ${testSamples.length} in '${config.data.testSplit}'; ${config.threads} threads, ${config.workers} loader workers\n`);
+  err.write(`train: ${trainSamples.length} keyframes in '${config.data.trainSplit}', validation: ${testSamples.length} in '${config.data.testSplit}'; ${config.threads} threads, ${config.workers} loader workers; device ${device}${config.amp === 'none' ? '' : `, amp ${config.amp}`}\n`);
   if (!validator) err.write('validation: not in this build (src/train/evaluate.ts is missing): no validation, no best.safetensors\n');
+  // Ctrl-C / SIGTERM: save where the run stands and say how to go on (a second one quits at once)
+  const stop = new StopRequest((line) => err.write(`\n${line}\n`)).install();
   const result = await train({
     config,
     dataset: ds,
@@ -108,9 +123,10 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
     resume: flags.resume !== undefined,
     loadFrom: flags.loadFrom,
     validator,
+    device,
     onReady: (state) => {
       if (flags.resume === undefined) {
-        mkdirSync(outDir, { recursive: true });
+        makeDirs(outDir);
         writeRunConfig(outDir, config);
       } else if (state.epoch >= config.epochs) {
         err.write(`${outDir}: already trained for ${state.epoch} epochs (of ${config.epochs}); pass --epochs to go on\n`);
@@ -122,8 +138,14 @@ export async function runTrainCommand(flags: TrainCommandFlags): Promise<void> {
       reporter.handle(e);
       if (ready) metrics.handle(e);
     },
-  });
+    shouldStop: stop.requested,
+  }).finally(() => stop.uninstall());
   try {
+    if (result.stopped && stop.signal) {
+      err.write(`${stop.signal}: saved ${join(outDir, LATEST_FILE)} (iteration ${result.state.iteration}); continue with: stad train --resume ${outDir}\n`);
+      process.exitCode = exitCodeOf(stop.signal);
+      return;
+    }
     const best = result.state.best;
     const lines = [`done: ${result.state.epoch} epochs, ${result.state.iteration} iterations; ${join(outDir, LATEST_FILE)}`];
     if (best) lines.push(`best all_mAP@0.5IOU= ${best.allMAP.toFixed(4)} after epoch ${best.epoch}: ${join(outDir, BEST_FILE)}`);

@@ -1,29 +1,20 @@
 /**
  * `stad train --config <preset|file> [--data <dir>] [--out <runs/name>] [--set k=v]... [--resume <dir>]
- * [--load-from <ckpt>] [--epochs N] [--batch-size N] [--no-scale-lr]`: trains a detector with
+ * [--load-from <ckpt>] [--epochs N] [--batch-size N] [--no-scale-lr] [--device cuda[:N]] [--amp bf16]
+ * [--cudnn-benchmark] [--deterministic]`: trains a detector with
  * validation each epoch (src/train). Everything a user can get wrong (the config, the dataset, the run
  * folder, the checkpoint) is checked before the run folder is created.
  */
 import type { Command } from 'commander';
+import { intOption } from '../flags.js';
 import { UserError } from '../../util/errors.js';
 import type { TrainCommandFlags } from './train-run.js';
 
 type TrainFlags = TrainCommandFlags;
 
-function positiveInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, got "${v}"`);
-    return n;
-  };
-}
-
-function nonNegativeInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UserError(`${flag}: expected an integer >= 0, got "${v}"`);
-    return n;
-  };
+function ampMode(v: string): string {
+  if (v !== 'none' && v !== 'bf16') throw new UserError(`--amp: expected bf16 or none, got "${v}"`);
+  return v;
 }
 
 export function registerTrain(program: Command): void {
@@ -36,12 +27,16 @@ export function registerTrain(program: Command): void {
     .option('--set <key=value>', 'override a config field before validation, e.g. optim.lr=0.01 (value as JSON, else text); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--resume <dir>', 'continue a stopped run from <dir>/latest.safetensors with its saved config')
     .option('--load-from <ckpt>', 'initialise the backbone from a Kinetics-400 checkpoint (safetensors from `stad convert checkpoint`)')
-    .option('--epochs <n>', 'override epochs', positiveInt('--epochs'))
-    .option('--batch-size <n>', 'override batchSize (the lr scales linearly unless --no-scale-lr)', positiveInt('--batch-size'))
+    .option('--epochs <n>', 'override epochs', intOption('--epochs', 1))
+    .option('--batch-size <n>', 'override batchSize (the lr scales linearly unless --no-scale-lr)', intOption('--batch-size', 1))
     .option('--no-scale-lr', 'keep optim.lr as written whatever the batch size')
-    .option('--workers <n>', 'override workers (loader threads)', nonNegativeInt('--workers'))
-    .option('--threads <n>', "override threads (libtorch's intra-op threads)", positiveInt('--threads'))
-    .option('--log-every <n>', 'off a terminal: one progress line every n steps', positiveInt('--log-every'), 20)
+    .option('--workers <n>', 'override workers (loader threads)', intOption('--workers', 0))
+    .option('--threads <n>', "override threads (libtorch's intra-op threads)", intOption('--threads', 1))
+    .option('--log-every <n>', 'off a terminal: one progress line every n steps', intOption('--log-every', 1), 20)
+    .option('--device <device>', 'cpu, cuda or cuda:N (the loader stays on the CPU)', 'cpu')
+    .option('--amp <mode>', "override amp: 'bf16' (forward pass in bfloat16 under autocast, float32 weights and loss) or 'none'", ampMode)
+    .option('--cudnn-benchmark', "set cudnnBenchmark (cuDNN's autotuner)")
+    .option('--deterministic', 'set deterministic (deterministic algorithms only)')
     .action(async (flags: TrainFlags) => {
       const { runTrainCommand } = await import('./train-run.js');
       await runTrainCommand(flags);

@@ -2,13 +2,13 @@
  * Writes the pixels of one sequence: every frame as a JPEG (sharp, from the raw RGB buffer) and,
  * optionally, the same frames as an MP4 through ffmpeg. Used in-process and by the worker threads.
  */
-import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { SequenceRenderer } from './render.js';
 import type { SequenceScene } from './scene.js';
 import { VideoEncoder } from './video.js';
+import { makeDirs } from '../../util/fs.js';
 
 export interface FrameOutput {
   /** Folder for `<seq>_<frame:05d>.jpg`. */
@@ -49,10 +49,10 @@ class Pool {
 export async function writeSequenceFrames(scene: SequenceScene, out: FrameOutput, onFrames?: (n: number) => void): Promise<void> {
   const { width, height } = scene.geometry;
   sharp.cache(false);
-  mkdirSync(out.imageDir, { recursive: true });
+  makeDirs(out.imageDir);
   let encoder: VideoEncoder | undefined;
   if (out.videoPath) {
-    mkdirSync(dirname(out.videoPath), { recursive: true });
+    makeDirs(dirname(out.videoPath));
     encoder = new VideoEncoder(out.videoPath, width, height, scene.geometry.fps);
   }
   // Enough JPEG encodes in flight to keep libvips' threads busy while this thread renders.

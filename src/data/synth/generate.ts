@@ -12,12 +12,13 @@
  * Everything is written into `<out>.partial` and renamed into place at the end, so an interrupted or
  * failed run never leaves a half-written dataset where a complete one is expected.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../../util/errors.js';
+import { cannotWrite, makeDirs } from '../../util/fs.js';
 import type { ProgressCallback } from '../../util/progress.js';
 import { corners, groundTruth, proposals, type KeyframeAnnotation, type ProposalBox } from './annotate.js';
 import { frameFileName, writeSequenceFrames, type FrameOutput } from './frames.js';
@@ -317,7 +318,11 @@ export async function generateSynthDataset(options: SynthOptions, onProgress?: P
   checkOut(out, options.force ?? false);
   const partial = `${out}.partial`;
   clearOwnPartial(partial);
-  mkdirSync(partial, { recursive: true });
+  try {
+    makeDirs(partial);
+  } catch (e) {
+    cannotWrite(partial, e);
+  }
   // The marker says this folder is stad's own, so that a later run may remove it (and nothing else).
   await writeFile(join(partial, PARTIAL_MARKER), 'written by stad synth; removed when the dataset is complete\n');
 
@@ -348,7 +353,7 @@ export async function generateSynthDataset(options: SynthOptions, onProgress?: P
         gt.map((k) => ({ gt: k.boxes.map(corners), proposals: (props.get(k.frame) ?? []).map((p) => ({ box: corners(p), score: p.score })) })),
       );
       const annDir = join(partial, 'annotations', split);
-      mkdirSync(annDir, { recursive: true });
+      makeDirs(annDir);
       await writeFile(join(annDir, `${scene.name}.json`), groundTruthProject(scene, gt));
       await writeFile(join(annDir, `${scene.name}_proposal.json`), proposalProject(scene, gt, props));
       jobs.push({

@@ -1,0 +1,143 @@
+/**
+ * The live reader's thread: runs ffmpeg on the stream and reads its raw RGB frames as they arrive,
+ * whatever the main thread is doing (a forward pass blocks it for a while). It keeps only the newest
+ * `capacity` frames; older ones are dropped and counted. The main thread pulls what it holds.
+ *
+ * Protocol: the main thread posts `{ type: 'pull' }` (answered as soon as there is at least one frame, or
+ * the stream has ended) or `{ type: 'stop' }`; answers are `PullReply` with the frames' buffers transferred.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+
+export interface LiveReaderConfig {
+  /** ffmpeg's input options and `-i <input>`. */
+  inputArgs: string[];
+  capacity: number;
+  /** Seconds without a new frame after which the stream counts as ended. */
+  timeoutSeconds: number;
+  /** Seconds to wait for the first frame. */
+  startTimeoutSeconds: number;
+}
+
+export interface LiveFrame {
+  index: number;
+  /** Date.now() when it arrived. */
+  at: number;
+  data: ArrayBuffer;
+}
+
+export interface PullReply {
+  frames: LiveFrame[];
+  width: number;
+  height: number;
+  fps: number;
+  /** Frames dropped since the start because the main thread did not pull them in time. */
+  dropped: number;
+  /** Frames read since the start. */
+  received: number;
+  ended: null | { reason: 'end' | 'timeout' | 'stopped' | 'error'; message: string };
+}
+
+const cfg = workerData as LiveReaderConfig;
+const port = parentPort!;
+
+let width = 0;
+let height = 0;
+let fps = 0;
+let received = 0;
+let dropped = 0;
+let ended: PullReply['ended'] = null;
+let queue: LiveFrame[] = [];
+let waiting = false;
+let stderr = '';
+let pending: Buffer[] = [];
+let pendingBytes = 0;
+let lastFrameAt = Date.now();
+
+const ff = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'info', ...cfg.inputArgs, '-map', '0:v:0', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+
+function reply(): void {
+  if (!waiting || (queue.length === 0 && ended === null)) return;
+  waiting = false;
+  const frames = queue;
+  queue = [];
+  const msg: PullReply = { frames, width, height, fps, dropped, received, ended };
+  port.postMessage(msg, frames.map((f) => f.data));
+}
+
+function finish(reason: NonNullable<PullReply['ended']>['reason'], message: string): void {
+  if (ended) return;
+  ended = { reason, message };
+  clearInterval(watchdog);
+  reply();
+}
+
+function takeFrames(): void {
+  const bytes = width * height * 3;
+  if (bytes === 0) return;
+  while (pendingBytes >= bytes) {
+    const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    const data = new Uint8Array(bytes);
+    data.set(all.subarray(0, bytes));
+    const rest = all.subarray(bytes);
+    pending = rest.length > 0 ? [rest] : [];
+    pendingBytes = rest.length;
+    lastFrameAt = Date.now();
+    queue.push({ index: received++, at: lastFrameAt, data: data.buffer });
+    if (queue.length > cfg.capacity) {
+      queue.shift();
+      dropped++;
+    }
+  }
+  reply();
+}
+
+ff.stderr.on('data', (c: Buffer) => {
+  if (width === 0) {
+    stderr += c.toString();
+    // The output stream's line, printed before the first frame: `Stream #0:0: Video: rawvideo (...), rgb24(...), 768x576, ..., 10 fps, ...`.
+    const out = stderr.indexOf('Output #0');
+    if (out >= 0) {
+      const m = /Video: rawvideo[^\n]*?, (\d+)x(\d+)[^\n]*?(?:, ([\d.]+) (?:fps|tbr))?/.exec(stderr.slice(out));
+      if (m) {
+        width = Number(m[1]);
+        height = Number(m[2]);
+        const r = /, ([\d.]+)(k?) fps/.exec(m[0]) ?? /, ([\d.]+)(k?) tbr/.exec(m[0]);
+        fps = r ? Number(r[1]) * (r[2] ? 1000 : 1) : 0;
+        takeFrames();
+      }
+    }
+  } else if (stderr.length < 8192) stderr += c.toString();
+});
+ff.stdout.on('data', (c: Buffer) => {
+  pending.push(c);
+  pendingBytes += c.length;
+  takeFrames();
+});
+ff.on('error', (e) => finish('error', `ffmpeg not found (install Debian's ffmpeg): ${e.message}`));
+ff.on('close', (code) => {
+  takeFrames();
+  if (ended) return;
+  const lastLine = stderr.trim().split('\n').filter((l) => /error|invalid|fail|refused|timed out|no such/i.test(l)).pop() ?? '';
+  if (received === 0) finish('error', `cannot read the stream${lastLine ? `: ${lastLine.trim()}` : ` (ffmpeg exited with ${code})`}`);
+  else finish(code === 0 ? 'end' : 'timeout', code === 0 ? 'the stream ended' : `the stream stopped${lastLine ? `: ${lastLine.trim()}` : ''}`);
+});
+
+// ffmpeg's own timeouts do not cover every protocol and demuxer: a frame must come within the timeout.
+const watchdog = setInterval(() => {
+  const limit = (received === 0 ? cfg.startTimeoutSeconds : cfg.timeoutSeconds) * 1000;
+  if (Date.now() - lastFrameAt > limit) {
+    ff.kill('SIGKILL');
+    finish(received === 0 ? 'error' : 'timeout', received === 0 ? `no frame within ${cfg.startTimeoutSeconds} s` : `no frame for ${cfg.timeoutSeconds} s: the stream ended`);
+  }
+}, 200);
+
+port.on('message', (m: { type: 'pull' | 'stop' }) => {
+  if (m.type === 'pull') {
+    waiting = true;
+    reply();
+  } else if (m.type === 'stop') {
+    ff.kill('SIGTERM');
+    finish('stopped', 'stopped');
+  }
+});
