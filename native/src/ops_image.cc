@@ -3,14 +3,47 @@
 // RoIAlign), then ATen's antialiased bilinear resize. One call per frame, no tensor handles: the
 // loader's worker threads call it for every frame, and measured on the 2-core machine it costs a
 // fraction of sharp's per-image pipeline for small frames (bench/RESULTS.md, "train").
+#include <ATen/Config.h>
+#include <ATen/Parallel.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/stack.h>
+#if AT_PARALLEL_OPENMP
+#include <omp.h>
+#endif
 
 #include <cstring>
 
 #include "args.h"
 
 namespace stad {
+
+// One thread for the ops of one decode, restored afterwards. The loader's parallelism is its worker
+// threads; each new thread takes the process's intra-op thread count (ATen applies it lazily per
+// thread), so with `threads: 2` every frame's resize and conversions started an OpenMP team of two in
+// the worker, beside the training step's own team: measured on the loaded 2-core machine, 15 CPU-ms and
+// 58 ms of wall time per 160x120 frame against 0.65 CPU-ms single-threaded (bench/RESULTS.md, "The data
+// path"). OpenMP's thread count is per thread, so the training thread's setting is untouched;
+// at::set_num_threads is not used because it also changes the count every later thread starts with.
+class OneThreadHere {
+ public:
+  OneThreadHere() {
+#if AT_PARALLEL_OPENMP
+    at::internal::lazy_init_num_threads();  // first, or ATen's lazy per-thread init would undo ours
+    saved_ = omp_get_max_threads();
+    omp_set_num_threads(1);
+#endif
+  }
+  ~OneThreadHere() {
+#if AT_PARALLEL_OPENMP
+    omp_set_num_threads(saved_);
+#endif
+  }
+  OneThreadHere(const OneThreadHere&) = delete;
+  OneThreadHere& operator=(const OneThreadHere&) = delete;
+
+ private:
+  int saved_ = 1;
+};
 
 // decodeImage(bytes: Uint8Array, width?, height?) -> { width, height, data: ArrayBuffer }: the image as
 // interleaved RGB [H, W, 3] uint8, resized to width x height when given (antialiased bilinear, as
@@ -22,6 +55,7 @@ STAD_OP(decodeImage) {
   void* bytes = nullptr;
   NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, arr, nullptr, nullptr, &bytes, nullptr, nullptr), Napi::Value());
   if (arr.ByteLength() == 0) throw std::invalid_argument("empty image file");
+  OneThreadHere oneThread;
   // A view of the caller's bytes for the length of this call: the decoder only reads them.
   auto input = at::from_blob(bytes, {static_cast<int64_t>(arr.ByteLength())}, at::kByte);
   // decode_image(data, mode) in torchvision 0.14; later versions add arguments with defaults.
