@@ -91,7 +91,10 @@ async function loaderRate(samples: ClipSample[], clip: { clipLen: number; frameI
   });
   const start = performance.now();
   let n = 0;
-  for await (const b of loader.epoch(0)) n += b.shape[0];
+  for await (const b of loader.epoch(0)) {
+    n += b.shape[0];
+    b.release();
+  }
   const rate = n / ((performance.now() - start) / 1000);
   await loader.close();
   return rate;

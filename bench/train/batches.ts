@@ -49,6 +49,7 @@ export async function dumpEpoch(c: RunConfig, samples: ClipSample[], epoch: numb
         }
         index.push(entry);
       });
+      b.release();
       clips.push(b.clips.length);
       batch++;
     }

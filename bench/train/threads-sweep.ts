@@ -29,7 +29,9 @@ export async function threadsSweep(c: RunConfig, allSamples: ClipSample[], setti
         if (n === 2) t0 = performance.now();
         torch.tidy(() => {
           const t = assignTargets(b.clips.map((k) => ({ gtBoxes: k.boxes, gtLabels: k.labels, proposals: [] })), { numClasses: c.model.head.numClasses, negatives: 'include', numSamples: 16 });
-          const li = lossInputs(det.forward(clipsToTensor(b), t.rois), t);
+          const x = clipsToTensor(b); // [N, 3, T, H, W]
+          b.release();
+          const li = lossInputs(det.forward(x, t.rois), t);
           torch.binaryCrossEntropyWithLogits(li.logits, li.targets).backward();
         });
         opt.step();

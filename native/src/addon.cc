@@ -85,6 +85,11 @@ void registerDistributedOps(Napi::Env env, Napi::Object exports, TensorTable* ta
 
 }  // namespace stad
 
+namespace stad {
+// ops_image.cc (declared here rather than in args.h, which every operator file includes)
+void registerImageOps(Napi::Env env, Napi::Object exports, TensorTable* table);
+}  // namespace stad
+
 // Runs once per Node environment that loads the addon (the main thread, and each worker thread that
 // requires it): each gets its own tensor table, so environments never see each other's tensors.
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -109,6 +114,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerNN2dOps(env, exports, table);
   registerDeviceOps(env, exports, table);
   registerDistributedOps(env, exports, table);
+  registerImageOps(env, exports, table);
   return exports;
 }
 

@@ -60,14 +60,18 @@ STAD_OP(fullLike) { return a.ret(at::full(a.tensor(0).sizes(), a.scalar(1), like
 
 // fromBytes(typedArray, shape, dtype, device?): copies the array's bytes (little-endian, as the
 // TypedArray holds them) into a new tensor. Copying keeps lifetimes simple: the JS buffer may be
-// collected or reused at once.
+// collected or reused at once (the clip loader reuses its batch buffers).
 static Napi::Value fromBytesImpl(const Napi::CallbackInfo& info) {
   return guarded("fromArray", info, [&](const Args& a) -> Napi::Value {
     Napi::TypedArray arr = info[0].As<Napi::TypedArray>();
     auto shape = a.ints(1);
     auto dtype = parseDtype(a.str(2));
     size_t byteLen = arr.ByteLength();
-    const uint8_t* src = static_cast<const uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
+    // The data pointer from the typed array itself: unlike ArrayBuffer().Data() it also works for a view
+    // of a SharedArrayBuffer (the loader's batch buffers, written by worker threads).
+    void* data = nullptr;
+    NAPI_THROW_IF_FAILED(a.env(), napi_get_typedarray_info(a.env(), arr, nullptr, nullptr, &data, nullptr, nullptr), Napi::Value());
+    const uint8_t* src = static_cast<const uint8_t*>(data);
     auto t = at::empty(shape, at::TensorOptions().dtype(dtype));
     size_t need = static_cast<size_t>(t.numel()) * t.element_size();
     if (need != byteLen) {

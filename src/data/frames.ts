@@ -1,17 +1,19 @@
 /**
  * Frame sources: where a clip's pixels come from. Two kinds, both decoding straight to the size the
  * pipeline needs (decoding at full size and then resizing would double the work):
- * - a folder of JPEG/PNG frames (the reference layout, `<video>_<frame:05d>.jpg`), decoded with sharp;
+ * - a folder of JPEG/PNG frames (the reference layout, `<video>_<frame:05d>.jpg`), decoded with sharp
+ *   or, for the clip loader, by torchvision's decoders through libtorch (src/torch/image.ts);
  * - a video file, decoded by ffmpeg, seeking to the clip instead of decoding from the start, streamed
  *   as raw RGB at the target size.
  * Frames are RGB, interleaved, uint8: [H, W, 3].
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { UserError } from '../util/errors.js';
 import { requireFrameNumber } from './frame-number.js';
+import { decodeImage, imageDecoderAvailable, isJpegOrPng } from '../torch/image.js';
 
 export interface Size {
   width: number;
@@ -43,6 +45,17 @@ sharp.concurrency(1);
 sharp.cache(false);
 
 /**
+ * Which decoder reads frame images. `sharp` always works; `torch` (torchvision's decoders through
+ * libtorch, where they load; else sharp) is the clip loader's choice, and `STAD_IMAGE_DECODER=sharp`
+ * overrides it (to compare). One-off readers (the report's example frames) keep sharp, so that they do
+ * not load libtorch for a few frames. Measured on the 2-core machine for 160x120 JPEG frames resized to
+ * ~90x68, sharp cost several CPU-ms per frame (a libvips pipeline, a JS options object and a thread-pool
+ * round trip per image) against well under one for libjpeg-turbo through torchvision in one native call
+ * (bench/RESULTS.md, "train").
+ */
+export type ImageDecoder = 'sharp' | 'torch';
+
+/**
  * A folder of frame images, numbered by the digits at the end of their names (`seq1_00042.jpg` is frame
  * 42), as the reference layout `<video>_<frame:05d>.jpg` does.
  */
@@ -52,9 +65,10 @@ export class ImageFolderSource implements FrameSource {
     private readonly dir: string,
     private readonly files: ReadonlyMap<number, string>,
     private readonly range: { first: number; last: number },
+    private readonly decoder: ImageDecoder,
   ) {}
 
-  static fromFolder(dir: string, video = basename(dir)): ImageFolderSource {
+  static fromFolder(dir: string, video = basename(dir), decoder: ImageDecoder = 'sharp'): ImageFolderSource {
     if (!existsSync(dir)) throw new UserError(`${dir}: frame folder of video '${video}' does not exist`);
     const files = new Map<number, string>();
     for (const f of readdirSync(dir)) {
@@ -66,7 +80,7 @@ export class ImageFolderSource implements FrameSource {
     }
     if (files.size === 0) throw new UserError(`${dir}: no numbered .jpg or .png frames for video '${video}'`);
     const nums = [...files.keys()];
-    return new ImageFolderSource(video, dir, files, { first: Math.min(...nums), last: Math.max(...nums) });
+    return new ImageFolderSource(video, dir, files, { first: Math.min(...nums), last: Math.max(...nums) }, decoder);
   }
 
   async frameRange(): Promise<{ first: number; last: number }> {
@@ -104,6 +118,21 @@ export class ImageFolderSource implements FrameSource {
 
   private async decode(index: number, size?: Size): Promise<RGBFrame> {
     const file = this.fileOf(index);
+    if (this.decoder === 'torch' && process.env.STAD_IMAGE_DECODER !== 'sharp' && imageDecoderAvailable()) {
+      let bytes: Buffer | undefined;
+      try {
+        bytes = readFileSync(file);
+      } catch (e) {
+        throw new UserError(`${file}: cannot read frame ${index} of video '${this.video}': ${(e as Error).message.split('\n')[0]}`);
+      }
+      if (isJpegOrPng(bytes)) {
+        try {
+          return decodeImage(bytes, size);
+        } catch {
+          // sharp decides: it reads what libtorch's decoders cannot (CMYK JPEG, 16-bit PNG...) or says why not
+        }
+      }
+    }
     try {
       let img = sharp(file).removeAlpha().toColourspace('srgb');
       if (size) img = img.resize(size.width, size.height, { fit: 'fill', kernel: 'linear' });

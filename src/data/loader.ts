@@ -5,6 +5,11 @@
  * order, each clip's rescale, crop, flip and jitter) is drawn in the main thread from a generator keyed
  * by (seed, epoch, position), so a fixed seed gives identical batches whatever the worker count.
  *
+ * The data path copies nothing it need not: each clip is planned in the main thread, then decoded and
+ * rendered by a worker straight into its place in the batch's buffer (a SharedArrayBuffer from a small
+ * pool, batch-pool.ts); the consumer copies the batch once into a tensor and gives the buffer back
+ * (`ClipBatch.release`).
+ *
  * This module needs no tensors: `collate.ts` turns a ClipBatch into tensors for the model.
  */
 import { Worker } from 'node:worker_threads';
@@ -12,6 +17,7 @@ import { availableCores } from '../util/cpu.js';
 import { fileURLToPath } from 'node:url';
 import { sampleClipFrames, type ClipSpec } from './clip.js';
 import { runClipJob, openSource, type ClipJob, type FrameSourceSpec } from './clip-job.js';
+import { BatchPool } from './batch-pool.js';
 import { Rng } from './rng.js';
 import { epochOrder, repeatFactors } from './sampler.js';
 import { globalBatchCount, shardBatches, type ShardSpec } from '../distributed/sampler.js';
@@ -23,6 +29,7 @@ import {
   DEFAULT_TRAIN_AUGMENTATION,
   IMAGENET_NORMALIZATION,
   type Box,
+  type ClipDestination,
   type GeometryPlan,
   type Normalization,
   type TrainAugmentation,
@@ -60,10 +67,19 @@ export interface LoadedClip {
 }
 
 export interface ClipBatch {
-  /** [N, 3, T, H, W] float32, clips padded at the bottom/right to the largest in the batch. */
+  /**
+   * [N, 3, T, H, W] float32, clips padded (with zeros) at the bottom/right to the largest in the batch.
+   * A view of a pooled buffer: valid until `release()` is called.
+   */
   data: Float32Array;
   shape: [number, number, number, number, number];
   clips: LoadedClip[];
+  /**
+   * Gives `data`'s buffer back to the loader for a later batch (call it once the batch has been copied
+   * into a tensor; `data` must not be used afterwards). Optional: a batch never released is collected
+   * as usual, and the loader allocates a new buffer instead.
+   */
+  release(): void;
 }
 
 export interface LoaderOptions {
@@ -109,7 +125,10 @@ export function describeClip(s: Pick<ClipSample, 'video' | 'keyframe' | 'time'>)
   return `video '${s.video}' at ${s.time !== undefined ? `${s.time.toFixed(2)} s ` : ''}(keyframe ${s.keyframe})`;
 }
 
-type Pending = { resolve: (d: Float32Array) => void; reject: (e: Error) => void };
+type Pending = { resolve: () => void; reject: (e: Error) => void };
+
+/** A clip planned in the main thread: the decoding job for a worker, and the clip's boxes and geometry. */
+type PlannedClip = { job: ClipJob; clip: LoadedClip };
 
 /** A small pool of decoding threads; jobs go to the least busy worker. */
 class WorkerPool {
@@ -122,14 +141,14 @@ class WorkerPool {
     for (let i = 0; i < size; i++) {
       const w = new Worker(script);
       const slot = { w, busy: 0 };
-      w.on('message', (m: { id: number; data?: Float32Array; error?: string; userError?: boolean }) => {
+      w.on('message', (m: { id: number; error?: string; userError?: boolean }) => {
         // An idle worker must not keep the process alive; a busy one must (we await its reply).
         if (--slot.busy === 0) w.unref();
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         if (m.error !== undefined) p.reject(m.userError ? new UserError(m.error) : new Error(m.error));
-        else p.resolve(m.data!);
+        else p.resolve();
       });
       w.on('error', (e) => {
         for (const p of this.pending.values()) p.reject(e);
@@ -140,13 +159,14 @@ class WorkerPool {
     }
   }
 
-  run(job: ClipJob): Promise<Float32Array> {
+  /** Renders the clip into `dst` (its data must be over a SharedArrayBuffer, so the worker writes the caller's memory). */
+  run(job: ClipJob, dst: ClipDestination): Promise<void> {
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     if (slot.busy++ === 0) slot.w.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      slot.w.postMessage({ id, job });
+      slot.w.postMessage({ id, job, dst });
     });
   }
 
@@ -173,6 +193,7 @@ export class ClipLoader {
   private pool: WorkerPool | null = null;
   private readonly sizes = new Map<string, Promise<Size>>();
   private readonly repeat: number[] | undefined;
+  private readonly buffers: BatchPool;
 
   constructor(readonly samples: readonly ClipSample[], opts: LoaderOptions) {
     if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${opts.batchSize}`);
@@ -193,6 +214,8 @@ export class ClipLoader {
       onBadClip: opts.onBadClip ?? 'stop',
       onSkip: opts.onSkip,
     };
+    // the batches in flight and the one being consumed
+    this.buffers = new BatchPool(this.o.prefetch + 2);
     if (opts.repeatThreshold !== undefined) this.repeat = repeatFactors(samples.map((s) => s.labels.flat()), opts.repeatThreshold);
   }
 
@@ -216,8 +239,8 @@ export class ClipLoader {
     return p;
   }
 
-  /** Plans, decodes and transforms one clip. `position` keys its random stream. */
-  private async loadClip(index: number, epoch: number, position: number): Promise<{ data: Float32Array; clip: LoadedClip }> {
+  /** Plans one clip (in the main thread: every random draw happens here). `position` keys its random stream. */
+  private async planClip(index: number, epoch: number, position: number): Promise<PlannedClip> {
     const s = this.samples[index]!;
     const src = await this.sourceSize(s);
     const range = await openSource(s.video, s.source).frameRange();
@@ -228,7 +251,6 @@ export class ClipLoader {
     const rng = new Rng(this.o.seed, epoch, position, index);
     const plan = this.o.mode === 'train' ? planTrain(src, s.boxes, this.o.augmentation, rng) : planTest(src, this.o.testShortSide);
     const job: ClipJob = { video: s.video, source: s.source, frames, plan, norm: this.o.normalization };
-    const data = this.o.numWorkers > 0 ? await (this.pool ??= new WorkerPool(this.o.numWorkers)).run(job) : await runClipJob(job);
     const moved = transformBoxes(s.boxes, src, plan);
     const boxes: Box[] = [];
     const labels: number[][] = [];
@@ -240,45 +262,74 @@ export class ClipLoader {
     });
     const movedProps = transformBoxes((s.proposals ?? []).map((p) => p.box), src, plan);
     const proposals = movedProps.flatMap((b, k) => (b ? [{ box: b, score: s.proposals![k]!.score }] : []));
-    return { data, clip: { index, video: s.video, keyframe: s.keyframe, boxes, labels, proposals, sourceSize: src, plan } };
+    return { job, clip: { index, video: s.video, keyframe: s.keyframe, boxes, labels, proposals, sourceSize: src, plan } };
   }
 
-  /** loadClip, with a read or decode error named by the clip (and, in 'skip' mode, the clip left out: null). */
-  private async loadClipOrReport(index: number, epoch: number, position: number): Promise<{ data: Float32Array; clip: LoadedClip } | null> {
+  /**
+   * A clip that could not be planned, read or decoded: named by its video and time. In 'stop' mode this
+   * throws the UserError; in 'skip' mode it tells `onSkip` and returns (the caller leaves the clip out).
+   */
+  private reportBadClip(index: number, e: unknown): void {
+    const s = this.samples[index]!;
+    const message = `${describeClip(s)}: ${(e as Error).message}`;
+    if (this.o.onBadClip === 'stop') throw new UserError(`${message} (data.onBadClip 'skip' leaves such clips out)`);
+    this.o.onSkip?.({ video: s.video, keyframe: s.keyframe, time: s.time, message });
+  }
+
+  /** planClip, with an error reported by reportBadClip (null: the clip is skipped). */
+  private async planClipOrReport(index: number, epoch: number, position: number): Promise<PlannedClip | null> {
     try {
-      return await this.loadClip(index, epoch, position);
+      return await this.planClip(index, epoch, position);
     } catch (e) {
-      const s = this.samples[index]!;
-      const message = `${describeClip(s)}: ${(e as Error).message}`;
-      if (this.o.onBadClip === 'stop') throw new UserError(`${message} (data.onBadClip 'skip' leaves such clips out)`);
-      this.o.onSkip?.({ video: s.video, keyframe: s.keyframe, time: s.time, message });
+      this.reportBadClip(index, e);
       return null;
     }
   }
 
   private async loadBatch(indices: readonly number[], epoch: number, firstPosition: number): Promise<ClipBatch> {
-    const all = await Promise.all(indices.map((idx, k) => this.loadClipOrReport(idx, epoch, firstPosition + k)));
-    const loaded = all.filter((l) => l !== null);
-    if (loaded.length === 0) return { data: new Float32Array(0), shape: [0, 3, this.o.clip.clipLen, 0, 0], clips: [] };
+    const all = await Promise.all(indices.map((idx, k) => this.planClipOrReport(idx, epoch, firstPosition + k)));
+    return this.renderBatch(all.filter((l) => l !== null));
+  }
+
+  /** Decodes and renders planned clips into one pooled buffer (in the workers); see loadBatch. */
+  private async renderBatch(planned: readonly PlannedClip[]): Promise<ClipBatch> {
     const T = this.o.clip.clipLen;
-    const H = Math.max(...loaded.map((l) => l.clip.plan.crop.height));
-    const W = Math.max(...loaded.map((l) => l.clip.plan.crop.width));
-    const N = loaded.length;
-    const data = new Float32Array(N * 3 * T * H * W);
-    loaded.forEach((l, n) => {
-      const { height: h, width: w } = l.clip.plan.crop;
-      if (h === H && w === W) {
-        data.set(l.data, n * 3 * T * H * W);
-        return;
-      }
-      for (let c = 0; c < 3 * T; c++) {
-        for (let y = 0; y < h; y++) {
-          const srcOff = (c * h + y) * w;
-          data.set(l.data.subarray(srcOff, srcOff + w), ((n * 3 * T + c) * H + y) * W);
-        }
-      }
-    });
-    return { data, shape: [N, 3, T, H, W], clips: loaded.map((l) => l.clip) };
+    if (planned.length === 0) return { data: new Float32Array(0), shape: [0, 3, T, 0, 0], clips: [], release: () => {} };
+    const H = Math.max(...planned.map((l) => l.clip.plan.crop.height));
+    const W = Math.max(...planned.map((l) => l.clip.plan.crop.width));
+    const N = planned.length;
+    const clipSize = 3 * T * H * W;
+    const data = this.buffers.acquire(N * clipSize);
+    // a reused buffer holds the last batch: zero it where a smaller clip leaves padding
+    if (planned.some((l) => l.clip.plan.crop.height !== H || l.clip.plan.crop.width !== W)) data.fill(0);
+    const pool = this.o.numWorkers > 0 ? (this.pool ??= new WorkerPool(this.o.numWorkers)) : null;
+    const results = await Promise.allSettled(
+      planned.map((l, n) => {
+        const dst: ClipDestination = { data, offset: n * clipSize, height: H, width: W };
+        return pool ? pool.run(l.job, dst) : runClipJob(l.job, dst);
+      }),
+    );
+    const bad = results.flatMap((r, n) => (r.status === 'rejected' ? [{ n, reason: r.reason as unknown }] : []));
+    if (bad.length > 0) {
+      // every job has stopped writing: the buffer can go back to the pool
+      this.buffers.release(data);
+      for (const { n, reason } of bad) this.reportBadClip(planned[n]!.clip.index, reason); // throws in 'stop' mode
+      // 'skip': render the rest again, so that the batch is laid out (its size, its padding) exactly as
+      // if the bad clips had never been in it. Costs a second decode, only in a batch with a bad clip.
+      const failed = new Set(bad.map((b) => b.n));
+      return this.renderBatch(planned.filter((_, n) => !failed.has(n)));
+    }
+    let released = false;
+    return {
+      data,
+      shape: [N, 3, T, H, W],
+      clips: planned.map((l) => l.clip),
+      release: () => {
+        if (released) return;
+        released = true;
+        this.buffers.release(data);
+      },
+    };
   }
 
   /**

@@ -126,14 +126,41 @@ export interface Normalization {
 export const IMAGENET_NORMALIZATION: Normalization = { mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] };
 
 /**
+ * Where a clip is rendered: into `data` from element `offset`, as one [3, T, height, width] block whose
+ * planes may be larger than the crop (a batch padded to its largest clip): the crop fills the top-left
+ * corner and the rest is left as it is (the caller zeroes it).
+ */
+export interface ClipDestination {
+  data: Float32Array;
+  offset: number;
+  height: number;
+  width: number;
+}
+
+/**
  * Crops, flips, colour-jitters and normalises decoded frames (already at plan.resize) into a new
  * Float32Array laid out [3, T, H, W] (channel-major, as the network's [N, C, T, H, W] input).
  */
 export function renderClip(frames: readonly RGBFrame[], plan: GeometryPlan, norm: Normalization = IMAGENET_NORMALIZATION): Float32Array {
+  const { width, height } = plan.crop;
+  const data = new Float32Array(3 * frames.length * height * width);
+  renderClipInto(frames, plan, norm, { data, offset: 0, height, width });
+  return data;
+}
+
+/**
+ * renderClip straight into a destination (a batch buffer shared with the loader's main thread), so that
+ * a clip is written once, where the model's input tensor is copied from.
+ */
+export function renderClipInto(frames: readonly RGBFrame[], plan: GeometryPlan, norm: Normalization, dst: ClipDestination): void {
   const T = frames.length;
   const { x: cx, y: cy, width: W, height: H } = plan.crop;
-  const out = new Float32Array(3 * T * H * W);
-  const plane = T * H * W;
+  if (H > dst.height || W > dst.width) throw new RangeError(`crop ${W}x${H} does not fit the destination's ${dst.width}x${dst.height}`);
+  const out = dst.data;
+  const DW = dst.width;
+  const frameStride = dst.height * DW;
+  const plane = T * frameStride;
+  if (dst.offset < 0 || dst.offset + 3 * plane > out.length) throw new RangeError(`destination of ${out.length} elements has no room for a clip at ${dst.offset}`);
   const { brightness, contrast, saturation } = plan.jitter;
   const jitter = brightness !== 1 || contrast !== 1 || saturation !== 1;
   const [m0, m1, m2] = norm.mean;
@@ -143,6 +170,7 @@ export function renderClip(frames: readonly RGBFrame[], plan: GeometryPlan, norm
     if (f.width !== plan.resize.width || f.height !== plan.resize.height) {
       throw new RangeError(`frame ${t} is ${f.width}x${f.height}, expected ${plan.resize.width}x${plan.resize.height}`);
     }
+    const px = f.data;
     // Mean grey level of the crop, the pivot of the contrast change (as torchvision's adjust_contrast).
     let meanGrey = 0;
     if (jitter && contrast !== 1) {
@@ -150,45 +178,50 @@ export function renderClip(frames: readonly RGBFrame[], plan: GeometryPlan, norm
         const row = ((cy + yy) * f.width + cx) * 3;
         for (let xx = 0; xx < W; xx++) {
           const p = row + xx * 3;
-          meanGrey += 0.299 * f.data[p]! + 0.587 * f.data[p + 1]! + 0.114 * f.data[p + 2]!;
+          meanGrey += 0.299 * px[p]! + 0.587 * px[p + 1]! + 0.114 * px[p + 2]!;
         }
       }
       meanGrey /= H * W;
     }
     for (let yy = 0; yy < H; yy++) {
       const row = ((cy + yy) * f.width + cx) * 3;
-      const o = t * H * W + yy * W;
+      const o = dst.offset + t * frameStride + yy * DW;
+      if (!jitter) {
+        // The common case (no jitter) without the per-pixel branches: a flip only changes the direction.
+        const step = plan.flip ? -1 : 1;
+        let ox = o + (plan.flip ? W - 1 : 0);
+        for (let p = row, end = row + 3 * W; p < end; p += 3, ox += step) {
+          out[ox] = (px[p]! - m0) * i0;
+          out[plane + ox] = (px[p + 1]! - m1) * i1;
+          out[2 * plane + ox] = (px[p + 2]! - m2) * i2;
+        }
+        continue;
+      }
       for (let xx = 0; xx < W; xx++) {
         const p = row + xx * 3;
-        let r = f.data[p]!;
-        let g = f.data[p + 1]!;
-        let b = f.data[p + 2]!;
-        if (jitter) {
-          r *= brightness;
-          g *= brightness;
-          b *= brightness;
-          if (saturation !== 1) {
-            const grey = 0.299 * r + 0.587 * g + 0.114 * b;
-            r = grey + saturation * (r - grey);
-            g = grey + saturation * (g - grey);
-            b = grey + saturation * (b - grey);
-          }
-          if (contrast !== 1) {
-            const pivot = meanGrey * brightness;
-            r = pivot + contrast * (r - pivot);
-            g = pivot + contrast * (g - pivot);
-            b = pivot + contrast * (b - pivot);
-          }
-          r = Math.min(255, Math.max(0, r));
-          g = Math.min(255, Math.max(0, g));
-          b = Math.min(255, Math.max(0, b));
+        let r = px[p]! * brightness;
+        let g = px[p + 1]! * brightness;
+        let b = px[p + 2]! * brightness;
+        if (saturation !== 1) {
+          const grey = 0.299 * r + 0.587 * g + 0.114 * b;
+          r = grey + saturation * (r - grey);
+          g = grey + saturation * (g - grey);
+          b = grey + saturation * (b - grey);
         }
-        const ox = plan.flip ? W - 1 - xx : xx;
-        out[o + ox] = (r - m0) * i0;
-        out[plane + o + ox] = (g - m1) * i1;
-        out[2 * plane + o + ox] = (b - m2) * i2;
+        if (contrast !== 1) {
+          const pivot = meanGrey * brightness;
+          r = pivot + contrast * (r - pivot);
+          g = pivot + contrast * (g - pivot);
+          b = pivot + contrast * (b - pivot);
+        }
+        r = Math.min(255, Math.max(0, r));
+        g = Math.min(255, Math.max(0, g));
+        b = Math.min(255, Math.max(0, b));
+        const ox = o + (plan.flip ? W - 1 - xx : xx);
+        out[ox] = (r - m0) * i0;
+        out[plane + ox] = (g - m1) * i1;
+        out[2 * plane + ox] = (b - m2) * i2;
       }
     }
   }
-  return out;
 }

@@ -6,10 +6,11 @@
  * Each Node environment that loads the binding (the main thread, a worker thread) has its own table.
  */
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { defaultThreadCount } from '../util/cpu.js';
+import { bindingPath, torchvisionPreload } from './library-files.js';
+
+export { packageRoot } from './library-files.js';
 
 export type Handle = number;
 type H = Handle;
@@ -227,12 +228,8 @@ export interface NativeBuildInfo {
   malloc: string;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The repository root, from dist/src/torch/ (compiled) or src/torch/. */
-export const packageRoot = resolve(here, here.includes(`${join('dist', 'src')}`) ? '../../..' : '../..');
-
 function loadBinding(): NativeBinding {
-  const path = process.env.STAD_NATIVE ?? join(packageRoot, 'native', 'build', 'stad_native.node');
+  const path = bindingPath();
   if (!existsSync(path)) {
     throw new Error(`stad's native binding is not built (${path}); run \`npm run build\``);
   }
@@ -271,8 +268,7 @@ export function ensureVisionOps(): void {
     }
     // a wheel's torchvision needs libtorch_python, which takes Python's symbols from the process
     // (scripts/build-native.mjs wrote which libpython, if any)
-    const preloadFile = join(packageRoot, 'native', 'build', 'torchvision-preload.txt');
-    const preload = !process.env.STAD_TORCHVISION_LIB && existsSync(preloadFile) ? readFileSync(preloadFile, 'utf8').trim() : '';
+    const preload = torchvisionPreload();
     if (preload) native.loadLibrary(preload);
     native.loadLibrary(lib);
   }

@@ -142,6 +142,7 @@ export async function evaluateDetector(det: ActionDetector, dataset: Dataset, sp
         });
         const scores = tidy(() => {
           const clips = clipsToTensor(batch, device); // [N, 3, T, H, W]
+          batch.release(); // clips holds a copy
           const rois = tensor(roiData, { shape: [k, 5], device }); // [K, 5] (batchIndex, x1, y1, x2, y2)
           return scoresOf(det, clips, rois, o.amp ?? 'none').toFloat32Array(); // [K, numClasses]
         });

@@ -273,6 +273,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           // distributed: the ranks skip a step together, or none does (each collective needs them all)
           if ((dp ? dp.minOver(rois) : rois) === 0) return Number.NaN; // no clips, or every box cropped out of view
           const x = clipsToTensor(b, dev); // [N, 3, T, H, W]
+          b.release(); // x holds a copy: the loader may reuse the buffer
           const logits = forwardIn(c.amp, dev, () => det.forward(x, t!.rois)); // [K, numClasses] float32
           const li = lossInputs(logits, t!); // [M, numClasses - 1]
           const m = li.logits.shape[0];
@@ -295,6 +296,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           crashPoint(`step:${iteration}`);
           return v;
         });
+        b.release(); // a batch the step returned early from (idempotent)
         if (bad !== '') {
           groupFinite = false;
           badLoss = bad;

@@ -31,17 +31,19 @@ before(async () => {
 });
 after(() => cleanup());
 
-test('an image folder numbers frames by their file names and decodes at the requested size', async () => {
-  const src = ImageFolderSource.fromFolder(join(dir, 'vid'), 'vid');
-  assert.deepEqual(await src.frameRange(), { first: 1, last: 12 });
-  assert.deepEqual(await src.size(), { width: W, height: H });
-  const frames = await src.read([3, 3, 5], { width: 32, height: 24 });
-  assert.equal(frames.length, 3);
-  assert.equal(frames[0]!.width, 32);
-  assert.equal(frames[0]!.data.length, 32 * 24 * 3);
-  assert.equal(frames[0]!.data[0], 40); // frame 3 -> level 20 + 10 * 2
-  assert.equal(frames[2]!.data[100], 60);
-});
+for (const decoder of ['sharp', 'torch'] as const) {
+  test(`an image folder numbers frames by their file names and decodes at the requested size (${decoder})`, async () => {
+    const src = ImageFolderSource.fromFolder(join(dir, 'vid'), 'vid', decoder);
+    assert.deepEqual(await src.frameRange(), { first: 1, last: 12 });
+    assert.deepEqual(await src.size(), { width: W, height: H });
+    const frames = await src.read([3, 3, 5], { width: 32, height: 24 });
+    assert.equal(frames.length, 3);
+    assert.equal(frames[0]!.width, 32);
+    assert.equal(frames[0]!.data.length, 32 * 24 * 3);
+    assert.equal(frames[0]!.data[0], 40); // frame 3 -> level 20 + 10 * 2
+    assert.equal(frames[2]!.data[100], 60);
+  });
+}
 
 test('a missing frame is a UserError naming the video and the frame', async () => {
   const src = ImageFolderSource.fromFolder(join(dir, 'vid'), 'vid');
@@ -52,8 +54,10 @@ test('a corrupt JPEG is a UserError naming the file, the video and the frame', a
   const bad = join(dir, 'bad');
   mkdirSync(bad);
   writeFileSync(join(bad, 'bad_00001.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]));
-  const src = ImageFolderSource.fromFolder(bad, 'bad');
-  await assert.rejects(src.read([1]), (e: unknown) => e instanceof UserError && /bad_00001\.jpg: cannot decode frame 1 of video 'bad'/.test((e as Error).message));
+  for (const decoder of ['sharp', 'torch'] as const) {
+    const src = ImageFolderSource.fromFolder(bad, 'bad', decoder);
+    await assert.rejects(src.read([1]), (e: unknown) => e instanceof UserError && /bad_00001\.jpg: cannot decode frame 1 of video 'bad'/.test((e as Error).message));
+  }
 });
 
 test('a folder without frames is a UserError', () => {
