@@ -198,7 +198,8 @@ export interface NativeBinding
   /** The torchvision library resolved at build time from this libtorch's installation ('' if none). */
   torchvisionLibrary(): string;
 
-  loadLibrary(path: string): void;
+  /** dlopen: RTLD_LOCAL unless `global` (see native/src/ops_vision.cc). */
+  loadLibrary(path: string, global?: boolean): void;
   hasOperator(name: string): boolean;
   roiAlign(x: H, rois: H, scale: number, outH: number, outW: number, samplingRatio: number, aligned: boolean): H;
   nms(boxes: H, scores: H, iou: number): H;
@@ -273,7 +274,7 @@ export function ensureVisionOps(): void {
     // (scripts/build-native.mjs wrote which libpython, if any)
     const preloadFile = join(packageRoot, 'native', 'build', 'torchvision-preload.txt');
     const preload = !process.env.STAD_TORCHVISION_LIB && existsSync(preloadFile) ? readFileSync(preloadFile, 'utf8').trim() : '';
-    if (preload) native.loadLibrary(preload);
+    if (preload) native.loadLibrary(preload, true);
     native.loadLibrary(lib);
   }
   visionLoaded = true;
