@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { spawn } from 'node:child_process';
+import { parseRawOutputStream } from './ffmpeg-stream-info.js';
 
 export interface LiveReaderConfig {
   /** ffmpeg's input options and `-i <input>`. */
@@ -118,17 +119,10 @@ ff.stderr.on('data', (c: Buffer) => {
   if (width === 0) {
     stderr += c.toString();
     checkFatal();
-    // The output stream's line, printed before the first frame: `Stream #0:0: Video: rawvideo (...), rgb24(...), 768x576, ..., 10 fps, ...`.
-    const out = stderr.indexOf('Output #0');
-    if (out >= 0) {
-      const m = /Video: rawvideo[^\n]*?, (\d+)x(\d+)[^\n]*?(?:, ([\d.]+) (?:fps|tbr))?/.exec(stderr.slice(out));
-      if (m) {
-        width = Number(m[1]);
-        height = Number(m[2]);
-        const r = /, ([\d.]+)(k?) fps/.exec(m[0]) ?? /, ([\d.]+)(k?) tbr/.exec(m[0]);
-        fps = r ? Number(r[1]) * (r[2] ? 1000 : 1) : 0;
-        takeFrames();
-      }
+    const info = parseRawOutputStream(stderr);
+    if (info) {
+      ({ width, height, fps } = info);
+      takeFrames();
     }
   } else stderr = (stderr + c.toString()).slice(-8192);
 });
