@@ -4,6 +4,7 @@
  * and runs the file or the live path.
  */
 import { existsSync, statSync } from 'node:fs';
+import sharp from 'sharp';
 import type { Device } from '../torch/index.js';
 import type { PersonDetector } from '../proposals/person-detector.js';
 import type { ProgressCallback } from '../util/progress.js';
@@ -55,6 +56,8 @@ function labelMapClasses(path: string): string[] {
 }
 
 export async function runDetect(o: DetectOptions): Promise<DetectResult> {
+  // Every frame resized or drawn is new: libvips' operation cache (50 MB by default) can only fill up.
+  sharp.cache(false);
   const live = isLiveInput(o.input);
   if (!live) {
     if (!existsSync(o.input)) fail(o.input, undefined, 'no such video file');
