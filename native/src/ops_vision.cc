@@ -9,9 +9,15 @@
 
 namespace stad {
 
+// (path, global = false). Local by default: nothing needs torchvision's symbols (its static initialisers
+// register the operators in the dispatcher), and Debian's build links the system GLib/GObject (through
+// its image decoders): made global, they would take over the lazily bound GLib calls of sharp's own
+// bundled libvips (GLib-GObject-CRITICAL floods). Global only for a libpython that a wheel's
+// libtorch_python must find its symbols in.
 STAD_OP(loadLibrary) {
   auto path = a.str(0);
-  void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
+  const bool global = a.has(1) && a.boolean(1);
+  void* h = dlopen(path.c_str(), RTLD_NOW | (global ? RTLD_GLOBAL : RTLD_LOCAL));
   if (!h) throw std::runtime_error(std::string("cannot load ") + path + ": " + dlerror());
   return a.env().Undefined();
 }

@@ -4,6 +4,7 @@
  * and runs the file or the live path.
  */
 import { existsSync, statSync } from 'node:fs';
+import sharp from 'sharp';
 import type { Device } from '../torch/index.js';
 import type { PersonDetector } from '../proposals/person-detector.js';
 import type { ProgressCallback } from '../util/progress.js';
@@ -15,8 +16,8 @@ import { loadDetectModel, readDetectModel } from './model.js';
 import { detectFile, videoFacts, type DetectFileResult } from './run-file.js';
 import { detectLive, type DetectLiveResult } from './run-live.js';
 import { loadBuiltinDetector } from './builtin-detector.js';
-import { warmUpSharp } from './draw.js';
 import type { PersonBoxes } from './person-boxes.js';
+import type { DetectRunBase } from './run-options.js';
 
 export interface DetectOptions {
   input: string;
@@ -37,6 +38,8 @@ export interface DetectOptions {
   statusEvery: number;
   onProgress?: ProgressCallback;
   onStatus?: (line: string) => void;
+  /** Called with every prediction as it is made. */
+  onPrediction?: DetectRunBase['onPrediction'];
   signal?: AbortSignal;
 }
 
@@ -53,6 +56,8 @@ function labelMapClasses(path: string): string[] {
 }
 
 export async function runDetect(o: DetectOptions): Promise<DetectResult> {
+  // Every frame resized or drawn is new: libvips' operation cache (50 MB by default) can only fill up.
+  sharp.cache(false);
   const live = isLiveInput(o.input);
   if (!live) {
     if (!existsSync(o.input)) fail(o.input, undefined, 'no such video file');
@@ -80,10 +85,9 @@ export async function runDetect(o: DetectOptions): Promise<DetectResult> {
     ownDetector = await loadBuiltinDetector(o.device);
     people = { kind: 'detector', detector: ownDetector };
   }
-  await warmUpSharp(); // before the first forward pass: see its comment
   const det = loadDetectModel(o.checkpoint, model, o.device);
   try {
-    const common = { input: o.input, out: o.out, det, model: model.ck.model, classes: model.classes, checkpoint: o.checkpoint, people, predictEvery: o.predictEvery, scoreThreshold: o.scoreThreshold, device: o.device };
+    const common: Omit<DetectRunBase, 'videoId'> = { input: o.input, out: o.out, det, model: model.ck.model, classes: model.classes, checkpoint: o.checkpoint, people, predictEvery: o.predictEvery, scoreThreshold: o.scoreThreshold, device: o.device, onPrediction: o.onPrediction };
     if (facts) {
       const r = await detectFile({ ...common, videoId: videoIdOfFile(o.input), contactSheet: o.contactSheet, onProgress: o.onProgress }, facts);
       return { kind: 'file', ...r };

@@ -82,24 +82,3 @@ export function blendOverlay(frame: RGBFrame, o: Overlay): void {
     d[p + 2] = (o.rgba[4 * k + 2]! * a + d[p + 2]! * b + 127) / 255;
   }
 }
-
-/**
- * Runs every kind of sharp pipeline detect uses once, before the first forward pass. Why: the first
- * RoIAlign loads torchvision's operator library with RTLD_GLOBAL (src/torch/native.ts), and Debian's
- * build of it links the system GLib/GObject; GLib calls of sharp's own libvips that are bound lazily after
- * that point resolve to the system copy and fail on sharp's objects (floods of GLib-GObject-CRITICAL).
- * Calls made once before are bound to sharp's copy for good. (The lasting fix is loading that library
- * RTLD_LOCAL in native/src/ops_vision.cc.)
- */
-export async function warmUpSharp(): Promise<void> {
-  const size = { width: 16, height: 12 };
-  const svg = overlaySvg([{ box: [0.1, 0.1, 0.9, 0.9], personScore: 1, scores: [Number.NaN, 1] }], size, ['None', 'a'], 0.5);
-  await renderOverlay(svg, size);
-  const raw = new Uint8Array(size.width * size.height * 3);
-  const png = await sharp(raw, { raw: { ...size, channels: 3 } }).resize(8, 6).png().toBuffer();
-  await sharp(raw, { raw: { ...size, channels: 3 } }).resize(8, 6, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
-  await sharp({ create: { ...size, channels: 3, background: '#202020' } })
-    .composite([{ input: Buffer.from(svg), left: 0, top: 0 }, { input: png, left: 1, top: 1 }])
-    .png()
-    .toBuffer();
-}

@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { spawn } from 'node:child_process';
+import { parseRawOutputStream } from './ffmpeg-stream-info.js';
 
 export interface LiveReaderConfig {
   /** ffmpeg's input options and `-i <input>`. */
@@ -49,12 +50,12 @@ let dropped = 0;
 let ended: PullReply['ended'] = null;
 let queue: LiveFrame[] = [];
 let waiting = false;
-let stderr = '';
+let stderr = ''; // ffmpeg's stderr up to the output stream's line (its size and rate), then its last 8 KiB
 let pending: Buffer[] = [];
 let pendingBytes = 0;
 let lastFrameAt = Date.now();
 
-const ff = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'info', ...cfg.inputArgs, '-map', '0:v:0', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+const ff = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-nostats', '-v', 'info', ...cfg.inputArgs, '-map', '0:v:0', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
 
 function reply(): void {
   if (!waiting || (queue.length === 0 && ended === null)) return;
@@ -92,22 +93,38 @@ function takeFrames(): void {
   reply();
 }
 
+/**
+ * ffmpeg errors after which no frame will come, though ffmpeg may not exit at once (a UDP input's
+ * reader thread can keep it alive): a stream without video (an MPEG-TS carrying a codec it cannot hold
+ * arrives as a data stream), or a video it cannot decode.
+ */
+const FATAL: [RegExp, string][] = [
+  [/Stream map '[^']*' matches no streams/, 'the stream has no video track that ffmpeg can decode'],
+  [/Decoder \(codec [^)]*\) not found|Error while opening decoder[^\n]*/, 'ffmpeg has no decoder for the stream\'s video'],
+];
+
+function checkFatal(): void {
+  if (ended) return;
+  for (const [re, why] of FATAL) {
+    const m = re.exec(stderr);
+    if (m) {
+      ff.kill('SIGKILL');
+      finish('error', `${why} (ffmpeg: ${m[0]})`);
+      return;
+    }
+  }
+}
+
 ff.stderr.on('data', (c: Buffer) => {
   if (width === 0) {
     stderr += c.toString();
-    // The output stream's line, printed before the first frame: `Stream #0:0: Video: rawvideo (...), rgb24(...), 768x576, ..., 10 fps, ...`.
-    const out = stderr.indexOf('Output #0');
-    if (out >= 0) {
-      const m = /Video: rawvideo[^\n]*?, (\d+)x(\d+)[^\n]*?(?:, ([\d.]+) (?:fps|tbr))?/.exec(stderr.slice(out));
-      if (m) {
-        width = Number(m[1]);
-        height = Number(m[2]);
-        const r = /, ([\d.]+)(k?) fps/.exec(m[0]) ?? /, ([\d.]+)(k?) tbr/.exec(m[0]);
-        fps = r ? Number(r[1]) * (r[2] ? 1000 : 1) : 0;
-        takeFrames();
-      }
+    checkFatal();
+    const info = parseRawOutputStream(stderr);
+    if (info) {
+      ({ width, height, fps } = info);
+      takeFrames();
     }
-  } else if (stderr.length < 8192) stderr += c.toString();
+  } else stderr = (stderr + c.toString()).slice(-8192);
 });
 ff.stdout.on('data', (c: Buffer) => {
   pending.push(c);

@@ -9,8 +9,6 @@ import { writeFileSync } from 'node:fs';
 import { probeVideo, type RGBFrame, type Size } from '../data/frames.js';
 import { sampleClipFrames } from '../data/clip.js';
 import { planTest } from '../data/transforms.js';
-import type { ActionDetector } from '../models/detector.js';
-import type { Device } from '../torch/index.js';
 import type { ProgressCallback } from '../util/progress.js';
 import { UserError } from '../util/errors.js';
 import { classifyClip } from './classify.js';
@@ -19,23 +17,12 @@ import { blendOverlay, EMPTY_OVERLAY, overlaySvg, renderOverlay, type Overlay } 
 import { Mp4Encoder } from './encoder.js';
 import { contactSheet, sheetPicks, thumbnail, type Thumbnail } from './contact-sheet.js';
 import { CSV_FILE, JSON_FILE, SHEET_FILE, VIDEO_FILE, detectionsCsv, detectionsJson, type Prediction } from './outputs.js';
-import { PredictionPoints, type PersonBoxes } from './person-boxes.js';
+import { PredictionPoints } from './person-boxes.js';
 import { StagedDir } from './staged-dir.js';
-import type { ModelConfig } from '../models/presets.js';
+import type { DetectRunBase } from './run-options.js';
 
-export interface DetectFileOptions {
-  input: string;
-  videoId: string;
-  out: string;
-  det: ActionDetector;
-  model: ModelConfig;
-  classes: readonly string[];
-  checkpoint: string;
-  people: PersonBoxes;
-  predictEvery: number;
-  scoreThreshold: number;
+export interface DetectFileOptions extends DetectRunBase {
   contactSheet: boolean;
-  device: Device;
   onProgress?: ProgressCallback;
 }
 
@@ -81,7 +68,9 @@ export async function detectFile(o: DetectFileOptions, facts: { size: Size; fps:
     const full = fullQueue.find((f) => f.index === frame)?.frame ?? null;
     const pb = await points.boxesAt(frame, full, size, fps);
     const boxes = classifyClip(o.det, clip, size, plan, pb.boxes, pb.scores, o.device);
-    predictions.push({ frame, time: frame / fps, timestamp: pb.timestamp, boxes });
+    const pred: Prediction = { frame, time: frame / fps, timestamp: pb.timestamp, boxes };
+    predictions.push(pred);
+    o.onPrediction?.(pred);
     const overlay = boxes.length > 0 ? await renderOverlay(overlaySvg(boxes, size, o.classes, o.scoreThreshold), size) : EMPTY_OVERLAY;
     overlays.push({ frame, overlay, pick: picks.has(next) });
   };

@@ -8,35 +8,21 @@
  * ends (input timeout), on SIGINT/SIGTERM, or when the caller's signal aborts.
  */
 import { Worker } from 'node:worker_threads';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import sharp from 'sharp';
 import type { RGBFrame, Size } from '../data/frames.js';
 import { sampleClipFrames } from '../data/clip.js';
 import { planTest, type GeometryPlan } from '../data/transforms.js';
-import type { ActionDetector } from '../models/detector.js';
-import type { ModelConfig } from '../models/presets.js';
-import type { Device } from '../torch/index.js';
-import { cannotWrite, writeFileAtomic } from '../util/fs.js';
+import type { DetectRunBase } from './run-options.js';
 import { UserError } from '../util/errors.js';
 import { classifyClip } from './classify.js';
 import { liveInputArgs } from './live-input.js';
 import type { LiveReaderConfig, PullReply } from './live-reader-worker.js';
-import { CSV_FILE, JSON_FILE, JSONL_FILE, detectionsCsv, detectionsJson, predictionJson, type Prediction } from './outputs.js';
-import { PredictionPoints, type PersonBoxes } from './person-boxes.js';
+import type { Prediction } from './outputs.js';
+import { LiveOutputs } from './live-outputs.js';
+import { PredictionPoints } from './person-boxes.js';
 
-export interface DetectLiveOptions {
-  input: string;
-  videoId: string;
-  out: string;
-  det: ActionDetector;
-  model: ModelConfig;
-  classes: readonly string[];
-  checkpoint: string;
-  people: PersonBoxes;
-  predictEvery: number;
-  scoreThreshold: number;
-  device: Device;
+export interface DetectLiveOptions extends DetectRunBase {
   /** Seconds without a frame that end the stream. */
   inputTimeout: number;
   /** Seconds between status lines. */
@@ -71,20 +57,21 @@ async function toModelSize(f: RGBFrame, plan: GeometryPlan): Promise<RGBFrame> {
   return { width, height, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
 }
 
+/**
+ * Seconds to wait for the first frame: longer than between frames, since the sender may start after
+ * stad (a UDP or RTP listener) and ffmpeg first probes the stream (up to its 5 s analyse duration).
+ */
+export function startTimeout(inputTimeout: number): number {
+  return Math.max(30, 3 * inputTimeout);
+}
+
 export async function detectLive(o: DetectLiveOptions): Promise<DetectLiveResult> {
-  const outDir = resolve(o.out);
-  let fd: number;
-  try {
-    mkdirSync(outDir, { recursive: true });
-    fd = openSync(join(outDir, JSONL_FILE), 'w');
-  } catch (e) {
-    cannotWrite(join(outDir, JSONL_FILE), e);
-  }
+  const outputs = new LiveOutputs(resolve(o.out), o.videoId, o.classes, o.scoreThreshold);
   const spec = { clipLen: o.model.input.frames, frameInterval: o.model.input.frameInterval };
   const half = Math.floor(spec.clipLen / 2) * spec.frameInterval;
   const after = (spec.clipLen - 1) * spec.frameInterval - half;
   const span = half + after + 1;
-  const config: LiveReaderConfig = { inputArgs: liveInputArgs(o.input, o.inputTimeout), capacity: Math.max(2, span), timeoutSeconds: o.inputTimeout, startTimeoutSeconds: Math.max(10, 3 * o.inputTimeout) };
+  const config: LiveReaderConfig = { inputArgs: liveInputArgs(o.input, o.inputTimeout), capacity: Math.max(2, span), timeoutSeconds: o.inputTimeout, startTimeoutSeconds: startTimeout(o.inputTimeout) };
   o.onStatus?.(`reading ${o.input} (stop with Ctrl-C; the run ends after ${o.inputTimeout} s without a frame)`);
   const worker = new Worker(new URL('./live-reader-worker.js', import.meta.url), { workerData: config });
   const replies: ((r: PullReply) => void)[] = [];
@@ -114,7 +101,7 @@ export async function detectLive(o: DetectLiveOptions): Promise<DetectLiveResult
   } else if (o.signal!.aborted) stop();
   else o.signal!.addEventListener('abort', stop, { once: true });
 
-  const predictions: Prediction[] = [];
+  let predictions = 0;
   const ring = new Map<number, { at: number; frame: RGBFrame }>();
   let size: Size = { width: 0, height: 0 };
   let fps = 0;
@@ -137,11 +124,11 @@ export async function detectLive(o: DetectLiveOptions): Promise<DetectLiveResult
     const dt = Math.max(1e-3, (now - lastStatus) / 1000);
     const received = last?.received ?? 0;
     o.onStatus?.(
-      `live ${((now - t0) / 1000).toFixed(0)} s: in ${((received - statusFrames) / dt).toFixed(1)} fps, predictions ${((predictions.length - statusPredictions) / dt).toFixed(2)}/s (${predictions.length} in all, ${skipped} points skipped), dropped ${last?.dropped ?? 0} of ${received} frames, latency ${predictions.length ? (latencySum / predictions.length).toFixed(2) : '-'} s mean ${latencyMax.toFixed(2)} s max`,
+      `live ${((now - t0) / 1000).toFixed(0)} s: in ${((received - statusFrames) / dt).toFixed(1)} fps, predictions ${((predictions - statusPredictions) / dt).toFixed(2)}/s (${predictions} in all, ${skipped} points skipped), dropped ${last?.dropped ?? 0} of ${received} frames, latency ${predictions ? (latencySum / predictions).toFixed(2) : '-'} s mean ${latencyMax.toFixed(2)} s max`,
     );
     lastStatus = now;
     statusFrames = received;
-    statusPredictions = predictions.length;
+    statusPredictions = predictions;
   };
 
   const predictAt = async (p: number): Promise<void> => {
@@ -160,8 +147,9 @@ export async function detectLive(o: DetectLiveOptions): Promise<DetectLiveResult
     const pb = await points!.boxesAt(p, keyFull, size, fps);
     const boxes = classifyClip(o.det, clip, size, plan!, pb.boxes, pb.scores, o.device);
     const pred: Prediction = { frame: p, time: p / fps, timestamp: pb.timestamp, boxes };
-    predictions.push(pred);
-    writeSync(fd, `${JSON.stringify({ video: o.videoId, ...predictionJson(pred, o.classes, o.scoreThreshold) })}\n`);
+    outputs.add(pred);
+    predictions++;
+    o.onPrediction?.(pred);
     const latency = (Date.now() - Math.max(...clipSrc.map((f) => f.at))) / 1000;
     latencySum += latency;
     latencyMax = Math.max(latencyMax, latency);
@@ -205,6 +193,9 @@ export async function detectLive(o: DetectLiveOptions): Promise<DetectLiveResult
       status(false);
       if (r.ended) break;
     }
+  } catch (e) {
+    outputs.abort();
+    throw e;
   } finally {
     if (handleSignals) {
       process.off('SIGINT', onSignal);
@@ -212,22 +203,20 @@ export async function detectLive(o: DetectLiveOptions): Promise<DetectLiveResult
     } else o.signal!.removeEventListener('abort', stop);
     worker.postMessage({ type: 'stop' }); // ffmpeg is the worker's child: stop it before the thread goes
     await worker.terminate();
-    closeSync(fd);
   }
   status(true);
   const frames = last?.received ?? 0;
   const info = { input: o.input, videoId: o.videoId, checkpoint: o.checkpoint, boxes: o.people.kind === 'file' ? o.people.file.path : o.people.detector.name, classes: o.classes, scoreThreshold: o.scoreThreshold, width: size.width, height: size.height, fps, frames };
-  writeFileAtomic(join(outDir, CSV_FILE), detectionsCsv(o.videoId, predictions));
-  writeFileAtomic(join(outDir, JSON_FILE), detectionsJson(info, predictions));
+  const files = await outputs.finish(info);
   return {
-    outDir,
-    files: [JSONL_FILE, CSV_FILE, JSON_FILE],
+    outDir: outputs.outDir,
+    files,
     stats: {
       framesIn: frames,
       dropped: last?.dropped ?? 0,
-      predictions: predictions.length,
+      predictions,
       skippedPoints: skipped,
-      meanLatency: predictions.length ? latencySum / predictions.length : 0,
+      meanLatency: predictions ? latencySum / predictions : 0,
       maxLatency: latencyMax,
       seconds: (Date.now() - t0) / 1000,
       ended: last?.ended?.message ?? 'ended',

@@ -18,7 +18,7 @@ export interface DecodedImage {
 }
 
 interface ImageBinding {
-  loadLibrary(path: string): void;
+  loadLibrary(path: string, global?: boolean): void;
   torchvisionLibrary(): string;
   hasOperator(name: string): boolean;
   decodeImage(bytes: Uint8Array, width?: number, height?: number): { width: number; height: number; data: ArrayBuffer };
@@ -40,7 +40,7 @@ function load(): ImageBinding | null {
     if (!lib) return binding;
     try {
       const preload = torchvisionPreload();
-      if (preload) b.loadLibrary(preload);
+      if (preload) b.loadLibrary(preload, true); // global: libtorch_python takes Python's symbols from the process
       b.loadLibrary(lib);
     } catch {
       return binding; // a torchvision built against another libtorch: callers fall back to their own decoder

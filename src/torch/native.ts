@@ -199,7 +199,8 @@ export interface NativeBinding
   /** The torchvision library resolved at build time from this libtorch's installation ('' if none). */
   torchvisionLibrary(): string;
 
-  loadLibrary(path: string): void;
+  /** dlopen: RTLD_LOCAL unless `global` (see native/src/ops_vision.cc). */
+  loadLibrary(path: string, global?: boolean): void;
   hasOperator(name: string): boolean;
   roiAlign(x: H, rois: H, scale: number, outH: number, outW: number, samplingRatio: number, aligned: boolean): H;
   nms(boxes: H, scores: H, iou: number): H;
@@ -269,7 +270,7 @@ export function ensureVisionOps(): void {
     // a wheel's torchvision needs libtorch_python, which takes Python's symbols from the process
     // (scripts/build-native.mjs wrote which libpython, if any)
     const preload = torchvisionPreload();
-    if (preload) native.loadLibrary(preload);
+    if (preload) native.loadLibrary(preload, true); // global: libtorch_python takes Python's symbols from the process
     native.loadLibrary(lib);
   }
   visionLoaded = true;

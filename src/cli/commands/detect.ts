@@ -8,6 +8,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../util/errors.js';
+import { parseDeviceFlag, requireDevice } from '../device-flag.js';
 
 interface DetectFlags {
   checkpoint: string;
@@ -42,7 +43,7 @@ export function registerDetect(program: Command): void {
     .option('--score-thr <x>', 'labels scoring at least x are drawn and listed', '0.5')
     .option('--contact-sheet', 'also write contact_sheet.png (video files)')
     .option('--label-map <file>', 'a label map (.pbtxt) the checkpoint\'s classes must match')
-    .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
+    .option('--device <device>', 'cpu, cuda or cuda:N (the action model and the person detector; frames are decoded on the CPU)', 'cpu')
     .option('--input-timeout <s>', 'live input: seconds without a frame that end the stream', '5')
     .option('--status-every <s>', 'live input: seconds between status lines', '5')
     .action(async (input: string, flags: DetectFlags) => {
@@ -50,8 +51,8 @@ export function registerDetect(program: Command): void {
       const scoreThreshold = numberFlag('score-thr', flags.scoreThr, 0, 1, false);
       const inputTimeout = numberFlag('input-timeout', flags.inputTimeout, 0.1, 3600, false);
       const statusEvery = numberFlag('status-every', flags.statusEvery, 0.1, 3600, false);
-      if (!/^(cpu|cuda(:\d+)?)$/.test(flags.device)) throw new UserError(`--device: expected cpu, cuda or cuda:N, got ${JSON.stringify(flags.device)}`);
-      const device = flags.device as 'cpu' | 'cuda' | `cuda:${number}`;
+      const device = parseDeviceFlag(flags.device);
+      await requireDevice(device);
 
       const { runDetect } = await import('../../detect/detect-run.js');
       const { ProgressBar } = await import('../../util/progress.js');

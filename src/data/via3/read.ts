@@ -195,6 +195,8 @@ function extract(project: Via3Project, file: string, options: ReadVia3Options): 
       skipped.nonRectangle++;
       continue;
     }
+    // Each number is finite, but x + w can still overflow.
+    if (!box.every((v) => Number.isFinite(v))) fail(file, `${where}.xy`, `the box [${box.join(', ')}] is not finite`);
 
     const view = project.view.get(m.vid);
     if (!view) fail(file, `${where}.vid`, `view ${JSON.stringify(m.vid)} is not in "view"`);
