@@ -1,6 +1,6 @@
 /**
  * How big a demo is: the built-in dataset it generates, the seeds, the epochs and any overrides every
- * recipe shares. `demo` is `npm run demo` (about 8 minutes on a quiet 2-core machine), `full` the
+ * recipe shares. `demo` is `npm run demo` (5:41 on the quiet 2-core machine, 7:35 from a fresh clone with the setup), `full` the
  * multi-seed comparison at the reference's size that docs/RESULTS.md reports, `tiny` the tests' size
  * (STAD_DEMO_SIZE=tiny: a dataset of 64x48 frames and a model of milliseconds per step).
  */
@@ -42,14 +42,14 @@ const TINY_MODEL_SETS = [
 export const DEMO_SIZES: Readonly<Record<DemoSizeName, DemoSize>> = {
   demo: {
     name: 'demo',
-    synth: { scale: 0.1, seed: 1, width: 160, height: 120, fps: 15, video: false },
-    dataDir: 'data/synth-0.1',
+    synth: { scale: 0.5, seed: 1, width: 160, height: 120, fps: 15, video: false },
+    dataDir: 'data/synth-0.5',
     outDir: 'runs/demo',
     seeds: 1,
-    // 4 of the presets' 6: the demo's 8 minutes (measured in CPU time on the shared machine; see README)
-    epochs: 4,
+    // 6 of the presets' 10 on half the dataset: 5:41 on the quiet 2-core machine (README)
+    epochs: 6,
     sets: [],
-    datasetSeconds: 15,
+    datasetSeconds: 45,
   },
   full: {
     name: 'full',
