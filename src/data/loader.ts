@@ -176,6 +176,9 @@ class WorkerPool {
     // before terminate() resolved and left the awaiting caller unsettled (exit code 13, bench/soak).
     const alive = setInterval(() => undefined, 60_000);
     try {
+      // A thread inside a native call (the torchvision decode) must not be terminated: the terminating
+      // environment makes node-addon-api throw in C++ and the process aborts. Let its jobs finish first.
+      while (this.pending.size > 0) await new Promise((r) => setTimeout(r, 5));
       await Promise.all(this.workers.map((s) => s.w.terminate()));
     } finally {
       clearInterval(alive);
