@@ -10,6 +10,10 @@
  *   efficiency = (2-process clips/s) / (2 x 1-process clips/s) = 2-process steps/s / 1-process steps/s.
  * On a machine with fewer free cores than processes x threads the processes only share the cores:
  * the figure then measures the communication and synchronisation overhead, not a speed-up.
+ * A control in each round separates the two: two independent 1-process runs at once (no process group,
+ * each with the 2-process run's threads), whose mean steps/s over the 1-process run's is what sharing
+ * the machine alone costs (memory bandwidth, caches, the loader's threads); the 2-process run's steps/s
+ * over theirs (`commEfficiency`) is what the gradient all-reduce and the ranks' waiting on each other cost.
  * Prints a line per run, then LAST one JSON line:
  *   {"bench":"dist","steps1","steps2","clipsPerSec1","clipsPerSec2","efficiency",...}
  * About 2-4 minutes on the 2-core machine (a small dataset is generated first).
@@ -18,7 +22,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { generateSynthDataset } from '../../src/data/synth/generate.js';
 import { launchWorkers } from '../../src/distributed/launcher.js';
 import { availableCores } from '../../src/util/cpu.js';
@@ -29,6 +33,18 @@ interface RunResult {
   seconds: number;
   stepsPerSec: number;
   clipsPerStep: number;
+}
+
+/** Runs the worker as a plain (rank-less) process; resolves with its result file's content. */
+function runAlone(argv: string[], resultFile: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`an independent run failed (exit ${code})`));
+      else resolve(JSON.parse(readFileSync(resultFile, 'utf8')) as RunResult);
+    });
+  });
 }
 
 function median(xs: readonly number[]): number {
@@ -57,6 +73,7 @@ try {
   const t2 = Math.max(1, Math.floor(cores / 2));
   const ones: RunResult[] = [];
   const twos: RunResult[] = [];
+  const alones: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const r1 = spawnSync(process.execPath, [worker, data, String(batches), String(batch), String(t1), join(work, 'one.json'), join(work, `run1-${r}`)], { stdio: 'inherit' });
     if (r1.status !== 0) throw new Error(`the 1-process run failed (exit ${r1.status})`);
@@ -73,6 +90,15 @@ try {
     if (r2.exitCode !== 0) throw new Error(`the 2-process run failed: ${r2.failure}`);
     const two = JSON.parse(readFileSync(join(work, 'two.json'), 'utf8')) as RunResult;
     twos.push(two);
+    // the control: two independent 1-process runs at the same time, no communication
+    const pair = await Promise.all(
+      [0, 1].map((k) =>
+        runAlone([worker, data, String(batches), String(batch), String(t2), join(work, `alone${k}.json`), join(work, `alone${k}-${r}`)], join(work, `alone${k}.json`)),
+      ),
+    );
+    const aloneSteps = (pair[0]!.stepsPerSec + pair[1]!.stepsPerSec) / 2;
+    alones.push(aloneSteps);
+    console.log(`round ${r + 1}: 2 independent processes x ${t2} threads at once: ${aloneSteps.toFixed(3)} steps/s each (mean); sharing ${(100 * (aloneSteps / one.stepsPerSec)).toFixed(1)}%, communication ${(100 * (two.stepsPerSec / aloneSteps)).toFixed(1)}%`);
     console.log(`round ${r + 1}: 2 processes x ${t2} threads: ${two.stepsPerSec.toFixed(3)} steps/s, ${(two.stepsPerSec * two.clipsPerStep).toFixed(2)} clips/s (${two.steps} steps of ${two.clipsPerStep} clips); efficiency ${(100 * (two.stepsPerSec / one.stepsPerSec)).toFixed(1)}%`);
   }
   const one = { ...ones[0]!, stepsPerSec: median(ones.map((x) => x.stepsPerSec)) };
@@ -100,6 +126,9 @@ try {
       clipsPerSec2: two.stepsPerSec * two.clipsPerStep,
       efficiency,
       efficiencyPerRound: ones.map((o, i) => twos[i]!.stepsPerSec / o.stepsPerSec),
+      stepsAlone: median(alones),
+      sharingEfficiency: median(ones.map((o, i) => alones[i]! / o.stepsPerSec)),
+      commEfficiency: median(twos.map((t, i) => t.stepsPerSec / alones[i]!)),
       load: load0,
       loadAfter: load1,
     }),
