@@ -6,7 +6,7 @@
  * Names from files (classes, videos, recipes) are values in lists here, never object keys.
  */
 import type { FrameMapReport } from '../eval/index.js';
-import { excludesZero, type BootstrapResult, type Interval } from './bootstrap.js';
+import { excludesZero, standardDeviation, type BootstrapResult, type Interval } from './bootstrap.js';
 
 export interface SeedResult {
   seed: number;
@@ -63,8 +63,7 @@ function meanSd(values: readonly (number | null)[]): { mean: number | null; sd: 
   const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
   if (v.length === 0) return { mean: null, sd: null };
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  if (v.length < 2) return { mean, sd: null };
-  return { mean, sd: Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) };
+  return { mean, sd: v.length < 2 ? null : standardDeviation(v) };
 }
 
 function difference(a: readonly (number | null)[], b: readonly (number | null)[], interval: Interval): Difference {
