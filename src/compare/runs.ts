@@ -44,9 +44,12 @@ export function testDirOf(spec: RunSpec, which: CheckpointChoice): string {
   return join(spec.dir, `test-${which}`);
 }
 
-/** The config a run's results do not depend on (threads and loader workers) left out, for comparing. */
+/**
+ * The config a run's results do not depend on left out, for comparing: threads and loader workers, and
+ * the description (prose: rewording a recipe's description must not make its finished runs foreign).
+ */
 export function resultKey(c: RunConfig): string {
-  const { workers: _w, threads: _t, ...rest } = c;
+  const { workers: _w, threads: _t, description: _d, ...rest } = c;
   return JSON.stringify(rest);
 }
 
