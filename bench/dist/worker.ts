@@ -36,6 +36,10 @@ const parallel = env ? await DataParallel.join(env, { syncBN: false }) : null;
 let t0 = 0;
 let steps = 0;
 let seconds = 0;
+let tPrev = 0;
+// per timed step: its wall time and, distributed, the time in each kind of collective (profile)
+const stepMs: number[] = [];
+const inCalls: Record<string, number>[] = [];
 const r = await train({
   config: c,
   dataset: ds,
@@ -50,9 +54,14 @@ const r = await train({
     else if (e.batch <= batches) {
       steps = e.batch - 1;
       seconds = (t - t0) / 1000;
+      stepMs.push(t - tPrev);
+      inCalls.push(Object.fromEntries([...(parallel?.timings() ?? [])].map(([k, v]) => [k, v.ms])));
     }
+    parallel?.timings(true);
+    tPrev = t;
   },
 });
 r.detector.dispose();
 parallel?.close();
+writeFileSync(`${resultFile}.profile${env?.rank ?? ''}`, JSON.stringify({ stepMs, inCalls }));
 if (!env || env.rank === 0) writeFileSync(resultFile, JSON.stringify({ world, steps, seconds, stepsPerSec: steps / seconds, clipsPerStep: c.batchSize * world }));
