@@ -63,6 +63,11 @@ function meanCallMs(files: readonly string[]): Record<string, number> {
   return Object.fromEntries([...sum].map(([k, ms]) => [k, ms / Math.max(1, steps)]));
 }
 
+/** The mean over the processes' profiles of their CPU ms per timed step. */
+function cpuPerStep(files: readonly string[]): number {
+  return files.reduce((a, f) => a + (JSON.parse(readFileSync(f, 'utf8')) as { cpuMsPerStep: number }).cpuMsPerStep, 0) / files.length;
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -102,6 +107,8 @@ try {
   const alones: number[] = [];
   // per round, the 2-process run's mean over steps and ranks of the ms in each kind of DataParallel call
   const inCalls: Record<string, number>[] = [];
+  // per round, CPU ms per step (all threads of a process): 1 process, the independent pair (mean), 2 processes (mean over ranks)
+  const cpu: { one: number; alone: number; two: number }[] = [];
   for (let r = 0; r < rounds; r++) {
     const r1 = spawnSync(process.execPath, [worker, data, String(batches), String(batch), String(t1), join(work, 'one.json'), join(work, `run1-${r}`)], { stdio: 'inherit' });
     if (r1.status !== 0) throw new Error(`the 1-process run failed (exit ${r1.status})`);
@@ -126,6 +133,11 @@ try {
       ),
     );
     keepProfiles(r);
+    cpu.push({
+      one: cpuPerStep([join(work, 'one.json.profile')]),
+      alone: cpuPerStep([0, 1].map((k) => join(work, `alone${k}.json.profile`))),
+      two: cpuPerStep([0, 1].map((k) => join(work, `two.json.profile${k}`))),
+    });
     const aloneSteps = (pair[0]!.stepsPerSec + pair[1]!.stepsPerSec) / 2;
     alones.push(aloneSteps);
     console.log(`round ${r + 1}: 2 independent processes x ${t2} threads at once: ${aloneSteps.toFixed(3)} steps/s each (mean); sharing ${(100 * (aloneSteps / one.stepsPerSec)).toFixed(1)}%, communication ${(100 * (two.stepsPerSec / aloneSteps)).toFixed(1)}%`);
@@ -164,6 +176,12 @@ try {
       collectiveMsPerStep: median(inCalls.map((c) => Object.entries(c).reduce((a, [k, ms]) => (k === 'backward' ? a : a + ms), 0))),
       backwardMsPerStep: median(inCalls.map((c) => c.backward ?? 0)),
       msPerStep2: 1000 / two.stepsPerSec,
+      // CPU ms per step and process (every thread), medians over the rounds: what the process group adds in
+      // CPU work, which the load on a shared machine does not change the way it changes wall time
+      cpuMsPerStep1: median(cpu.map((x) => x.one)),
+      cpuMsPerStepAlone: median(cpu.map((x) => x.alone)),
+      cpuMsPerStep2: median(cpu.map((x) => x.two)),
+      cpuCommEfficiency: median(cpu.map((x) => x.alone / x.two)),
       load: load0,
       loadAfter: load1,
     }),
