@@ -14,11 +14,15 @@
  * each with the 2-process run's threads), whose mean steps/s over the 1-process run's is what sharing
  * the machine alone costs (memory bandwidth, caches, the loader's threads); the 2-process run's steps/s
  * over theirs (`commEfficiency`) is what the gradient all-reduce and the ranks' waiting on each other cost.
+ * Each worker also profiles its steps (bench/dist/worker.ts): the JSON line's collectiveMsPerStep is the
+ * 2-process run's mean time per step and rank inside DataParallel's collectives outside the backward
+ * pass (the step's agreement, src/distributed/step-agreement.ts), backwardMsPerStep the backward pass with
+ * the wait for the Reducer's all-reduces; `--profile DIR` keeps every run's per-step profile in DIR.
  * Prints a line per run, then LAST one JSON line:
  *   {"bench":"dist","steps1","steps2","clipsPerSec1","clipsPerSec2","efficiency",...}
  * About 2-4 minutes on the 2-core machine (a small dataset is generated first).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +51,23 @@ function runAlone(argv: string[], resultFile: string): Promise<RunResult> {
   });
 }
 
+/** The mean over the ranks' profiles and their timed steps of the ms per step in each kind of call. */
+function meanCallMs(files: readonly string[]): Record<string, number> {
+  const sum = new Map<string, number>();
+  let steps = 0;
+  for (const f of files) {
+    const p = JSON.parse(readFileSync(f, 'utf8')) as { inCalls: Record<string, number>[] };
+    for (const step of p.inCalls) for (const [k, ms] of Object.entries(step)) sum.set(k, (sum.get(k) ?? 0) + ms);
+    steps += p.inCalls.length;
+  }
+  return Object.fromEntries([...sum].map(([k, ms]) => [k, ms / Math.max(1, steps)]));
+}
+
+/** The mean over the processes' profiles of their CPU ms per timed step. */
+function cpuPerStep(files: readonly string[]): number {
+  return files.reduce((a, f) => a + (JSON.parse(readFileSync(f, 'utf8')) as { cpuMsPerStep: number }).cpuMsPerStep, 0) / files.length;
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -61,6 +82,16 @@ function arg(name: string, dflt: number): number {
 const batches = arg('--batches', 12);
 const batch = arg('--batch', 4);
 const rounds = arg('--rounds', 2);
+// --profile DIR: keeps each run's per-step profile (step times, time in each collective) in DIR
+const profileAt = process.argv.indexOf('--profile');
+const profileDir = profileAt >= 0 ? process.argv[profileAt + 1]! : null;
+if (profileDir !== null) mkdirSync(profileDir, { recursive: true });
+function keepProfiles(round: number): void {
+  if (profileDir === null) return;
+  for (const [file, name] of [['one.json.profile', 'one'], ['two.json.profile0', 'two-r0'], ['two.json.profile1', 'two-r1'], ['alone0.json.profile', 'alone0'], ['alone1.json.profile', 'alone1']] as const) {
+    if (existsSync(join(work, file))) copyFileSync(join(work, file), join(profileDir, `${name}-${round}.json`));
+  }
+}
 const cores = availableCores();
 const worker = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
 const work = mkdtempSync(join(tmpdir(), 'stad-bench-dist-'));
@@ -74,6 +105,10 @@ try {
   const ones: RunResult[] = [];
   const twos: RunResult[] = [];
   const alones: number[] = [];
+  // per round, the 2-process run's mean over steps and ranks of the ms in each kind of DataParallel call
+  const inCalls: Record<string, number>[] = [];
+  // per round, CPU ms per step (all threads of a process): 1 process, the independent pair (mean), 2 processes (mean over ranks)
+  const cpu: { one: number; alone: number; two: number }[] = [];
   for (let r = 0; r < rounds; r++) {
     const r1 = spawnSync(process.execPath, [worker, data, String(batches), String(batch), String(t1), join(work, 'one.json'), join(work, `run1-${r}`)], { stdio: 'inherit' });
     if (r1.status !== 0) throw new Error(`the 1-process run failed (exit ${r1.status})`);
@@ -90,12 +125,19 @@ try {
     if (r2.exitCode !== 0) throw new Error(`the 2-process run failed: ${r2.failure}`);
     const two = JSON.parse(readFileSync(join(work, 'two.json'), 'utf8')) as RunResult;
     twos.push(two);
+    inCalls.push(meanCallMs([0, 1].map((k) => join(work, `two.json.profile${k}`))));
     // the control: two independent 1-process runs at the same time, no communication
     const pair = await Promise.all(
       [0, 1].map((k) =>
         runAlone([worker, data, String(batches), String(batch), String(t2), join(work, `alone${k}.json`), join(work, `alone${k}-${r}`)], join(work, `alone${k}.json`)),
       ),
     );
+    keepProfiles(r);
+    cpu.push({
+      one: cpuPerStep([join(work, 'one.json.profile')]),
+      alone: cpuPerStep([0, 1].map((k) => join(work, `alone${k}.json.profile`))),
+      two: cpuPerStep([0, 1].map((k) => join(work, `two.json.profile${k}`))),
+    });
     const aloneSteps = (pair[0]!.stepsPerSec + pair[1]!.stepsPerSec) / 2;
     alones.push(aloneSteps);
     console.log(`round ${r + 1}: 2 independent processes x ${t2} threads at once: ${aloneSteps.toFixed(3)} steps/s each (mean); sharing ${(100 * (aloneSteps / one.stepsPerSec)).toFixed(1)}%, communication ${(100 * (two.stepsPerSec / aloneSteps)).toFixed(1)}%`);
@@ -129,6 +171,17 @@ try {
       stepsAlone: median(alones),
       sharingEfficiency: median(ones.map((o, i) => alones[i]! / o.stepsPerSec)),
       commEfficiency: median(twos.map((t, i) => t.stepsPerSec / alones[i]!)),
+      // 2 processes, ms per step in the collectives outside the backward pass, and in the backward pass (its
+      // computation and the wait for the Reducer's all-reduces), medians over the rounds
+      collectiveMsPerStep: median(inCalls.map((c) => Object.entries(c).reduce((a, [k, ms]) => (k === 'backward' ? a : a + ms), 0))),
+      backwardMsPerStep: median(inCalls.map((c) => c.backward ?? 0)),
+      msPerStep2: 1000 / two.stepsPerSec,
+      // CPU ms per step and process (every thread), medians over the rounds: what the process group adds in
+      // CPU work, which the load on a shared machine does not change the way it changes wall time
+      cpuMsPerStep1: median(cpu.map((x) => x.one)),
+      cpuMsPerStepAlone: median(cpu.map((x) => x.alone)),
+      cpuMsPerStep2: median(cpu.map((x) => x.two)),
+      cpuCommEfficiency: median(cpu.map((x) => x.alone / x.two)),
       load: load0,
       loadAfter: load1,
     }),

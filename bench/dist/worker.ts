@@ -36,6 +36,14 @@ const parallel = env ? await DataParallel.join(env, { syncBN: false }) : null;
 let t0 = 0;
 let steps = 0;
 let seconds = 0;
+let tPrev = 0;
+// CPU time of the whole process (every thread: Gloo's, the Reducer's hooks) over the timed steps: on
+// cores that other work also wants, wall time follows the CPU share a process gets, CPU time does not
+let cpu0 = process.cpuUsage();
+let cpuMs = 0;
+// per timed step: its wall time and, distributed, the time in each kind of collective (profile)
+const stepMs: number[] = [];
+const inCalls: Record<string, number>[] = [];
 const r = await train({
   config: c,
   dataset: ds,
@@ -46,13 +54,22 @@ const r = await train({
     if (e.kind !== 'step') return;
     const t = performance.now();
     // steps 2..batches: the first step (the loader's start, first allocations) is not timed
-    if (e.batch === 1) t0 = t;
-    else if (e.batch <= batches) {
+    if (e.batch === 1) {
+      t0 = t;
+      cpu0 = process.cpuUsage();
+    } else if (e.batch <= batches) {
+      const u = process.cpuUsage(cpu0);
+      cpuMs = (u.user + u.system) / 1000;
       steps = e.batch - 1;
       seconds = (t - t0) / 1000;
+      stepMs.push(t - tPrev);
+      inCalls.push(Object.fromEntries([...(parallel?.timings() ?? [])].map(([k, v]) => [k, v.ms])));
     }
+    parallel?.timings(true);
+    tPrev = t;
   },
 });
 r.detector.dispose();
 parallel?.close();
+writeFileSync(`${resultFile}.profile${env?.rank ?? ''}`, JSON.stringify({ stepMs, inCalls, cpuMsPerStep: cpuMs / Math.max(1, steps) }));
 if (!env || env.rank === 0) writeFileSync(resultFile, JSON.stringify({ world, steps, seconds, stepsPerSec: steps / seconds, clipsPerStep: c.batchSize * world }));

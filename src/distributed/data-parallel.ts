@@ -51,8 +51,15 @@ export class CollectiveError extends Error {
   }
 }
 
+/** Time spent in one kind of collective (inside `DataParallel`'s calls), for profiling. */
+export interface CollectiveTiming {
+  calls: number;
+  ms: number;
+}
+
 export class DataParallel {
   private attached = false;
+  private readonly timing = new Map<string, CollectiveTiming>();
 
   private constructor(
     readonly env: DistEnv,
@@ -87,12 +94,28 @@ export class DataParallel {
     return { rank: this.env.rank, worldSize: this.env.worldSize };
   }
 
-  private guard<T>(what: string, fn: () => T): T {
+  private guard<T>(what: string, fn: () => T, key = what): T {
+    const t0 = performance.now();
     try {
       return fn();
     } catch (e) {
       throw new CollectiveError(this.rank, what, e);
+    } finally {
+      const t = this.timing.get(key) ?? { calls: 0, ms: 0 };
+      t.calls++;
+      t.ms += performance.now() - t0;
+      this.timing.set(key, t);
     }
+  }
+
+  /**
+   * Wall time spent in each kind of call since the last reset ('backward': the backward pass, its
+   * computation and its wait for the Reducer's all-reduces).
+   */
+  timings(reset = false): Map<string, CollectiveTiming> {
+    const out = new Map([...this.timing].map(([k, v]) => [k, { ...v }]));
+    if (reset) this.timing.clear();
+    return out;
   }
 
   /**
@@ -167,7 +190,7 @@ export class DataParallel {
 
   /** Runs the backward pass, turning a failed all-reduce inside it into a CollectiveError. */
   backward(loss: torch.Tensor): void {
-    this.guard('averaging the gradients', () => loss.backward());
+    this.guard('averaging the gradients', () => loss.backward(), 'backward');
   }
 
   /**
@@ -176,9 +199,21 @@ export class DataParallel {
    * world size, which the averaging divides out), so the averaged gradient is the global batch's mean;
    * a rank without RoIs still runs a zero backward through `logits` and `params`, since the other ranks'
    * all-reduces wait for it. `sync`: this batch ends an accumulation group (its gradients are averaged).
+   * `poison`: this rank's loss is not finite; its backward makes every gradient NaN instead.
    */
-  backwardShare(loss: torch.Tensor | null, m: number, total: number, o: { accumulate: number; sync: boolean; logits: torch.Tensor; params: readonly torch.Tensor[] }): void {
+  backwardShare(
+    loss: torch.Tensor | null,
+    m: number,
+    total: number,
+    o: { accumulate: number; sync: boolean; logits: torch.Tensor; params: readonly torch.Tensor[]; poison?: boolean },
+  ): void {
     this.beforeBackward(o.sync);
+    if (o.poison === true) {
+      // this rank's loss is not finite: NaN gradients everywhere (d(0 * p.sum() * NaN)/dp = NaN), so that
+      // the averaged gradients are NaN on every rank and every rank skips the step on its gradient norm
+      this.backward(this.zeroLoss(o.logits, o.params).mul(Number.NaN));
+      return;
+    }
     if (loss === null) {
       this.backward(this.zeroLoss(o.logits, o.params));
       return;

@@ -39,6 +39,7 @@ import { NonFiniteGuard, gradNorm, isPoisoned } from './non-finite.js';
 import { crashPoint, testStepDelay, withWritePoint } from '../util/crash-points.js';
 import { applyBackendOptions, forwardIn } from './precision.js';
 import type { DataParallel } from '../distributed/data-parallel.js';
+import { agreeOnStep, lossRows } from '../distributed/step-agreement.js';
 import { assignerOptions } from './assigner-options.js';
 
 export interface TrainOptions {
@@ -265,31 +266,38 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         const iteration = state.iteration + 1;
         const sync = pending + 1 === c.accumulate || batch + 1 === batches; // this batch ends an optimiser step
         let bad = ''; // the step's loss was not finite (on this rank or, distributed, on another)
+        let stopBefore = false; // distributed: a stop asked of any rank after the previous step (agreed in this step's collective)
         const value = torch.tidy(() => {
           const dev = det.device; // batches follow the model (the loader itself stays on the CPU)
           // no clips: every clip of the batch skipped (data.onBadClip)
           const t = b.clips.length === 0 ? null : stepTargets(c, b.clips, epoch, batch, dev, dp?.rank);
           const rois = t === null ? 0 : t.rois.shape[0];
-          // distributed: the ranks skip a step together, or none does (each collective needs them all)
-          if ((dp ? dp.minOver(rois) : rois) === 0) return Number.NaN; // no clips, or every box cropped out of view
+          const m = t === null ? 0 : lossRows(t); // RoIs that take part in the loss
+          // distributed: one collective per step decides what the ranks must do alike (src/distributed/step-agreement.ts)
+          const agreed = dp ? agreeOnStep(dp, { rois, lossRois: m, stop: pending === 0 && asked() }) : null;
+          if (agreed?.stop) {
+            stopBefore = true;
+            return Number.NaN;
+          }
+          // the ranks skip a step together, or none does (each collective needs them all)
+          if ((agreed ? agreed.everyRankHasRois : rois > 0) === false) return Number.NaN; // no clips, or every box cropped out of view
           const x = clipsToTensor(b, dev); // [N, 3, T, H, W]
           b.release(); // x holds a copy: the loader may reuse the buffer
           const logits = forwardIn(c.amp, dev, () => det.forward(x, t!.rois)); // [K, numClasses] float32
           const li = lossInputs(logits, t!); // [M, numClasses - 1]
-          const m = li.logits.shape[0];
-          const total = dp ? dp.sumOver([m])[0]! : m; // RoIs in the loss over all ranks
+          const total = agreed ? agreed.lossRois : m; // RoIs in the loss over all ranks
           if (total === 0) return Number.NaN; // no box takes part ('ignore' and no positives)
           const l = m > 0 ? loss(det.lossLogits(li.logits), li.targets) : null; // lossLogits: the reference's logit BatchNorm (identity when logitNorm is 'none')
           const v = l === null ? Number.NaN : isPoisoned(iteration) ? Number.NaN : l.item();
           const mine = l !== null && !Number.isFinite(v);
-          // no backward when any rank's loss is not finite: its gradients would poison the group's
-          if (dp ? dp.anyOver(mine) : mine) {
-            bad = mine ? `loss ${v}` : 'a non-finite loss on another rank';
-            return v;
-          }
+          if (mine) bad = `loss ${v}`;
+          // one process: no backward for a non-finite loss. Distributed: the backward must run (the other
+          // ranks' all-reduces wait for it); it makes this rank's gradients NaN, so the averaged gradients
+          // are NaN on every rank and every rank skips the step on its gradient norm, without a collective
+          if (mine && !dp) return v;
           if (dp) {
             synced ||= sync;
-            dp.backwardShare(l, m, total, { accumulate: c.accumulate, sync, logits, params });
+            dp.backwardShare(mine ? null : l, m, total, { accumulate: c.accumulate, sync, logits, params, poison: mine });
           } else {
             (c.accumulate > 1 ? l!.div(c.accumulate) : l!).backward();
           }
@@ -297,6 +305,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           return v;
         });
         b.release(); // a batch the step returned early from (idempotent)
+        if (stopBefore) {
+          // as a stop after the previous step: that step's position is saved, this batch is not counted
+          state = { ...state, sampler: { epoch, batch }, epochLoss: { sum, counted } };
+          saveLatest(state);
+          stopped = true;
+          break;
+        }
         if (bad !== '') {
           groupFinite = false;
           badLoss = bad;
@@ -308,7 +323,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         // its checkpoint holds no half-summed gradients
         if (pending === c.accumulate || batch === batches) {
           // distributed: a group whose last batch every rank skipped has its earlier gradients averaged now
-          if (dp && !synced && groupFinite) dp.averageGradients(params);
+          // (on every rank alike: a rank whose own loss was not finite averages its NaN gradients too)
+          if (dp && !synced) dp.averageGradients(params);
           synced = false;
           // the norm is read back to catch a non-finite step (one host read per step; on a GPU this waits for it)
           const norm = !groupFinite ? Number.NaN : c.gradClip !== null ? clipGradNorm_(params, c.gradClip) : gradNorm(params);
@@ -316,7 +332,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             optimizer.step();
             guard.good();
           } else {
-            const what = groupFinite ? `gradient norm ${norm}` : badLoss;
+            // distributed: NaN gradients after the averaging also come from a non-finite loss on another rank
+            const what = groupFinite ? `gradient norm ${norm}${dp ? ' (a non-finite loss on another rank, or non-finite gradients)' : ''}` : badLoss;
             emit({ kind: 'skipped-step', epoch, batch, iteration: state.iteration, message: `${what}: step skipped (no update)` });
             guard.skipped(`epoch ${epoch + 1} batch ${batch} (iteration ${state.iteration})`, `${what}`, lastGood);
           }
@@ -359,7 +376,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         });
         await testStepDelay();
         // a checkpoint inside the epoch, on an optimiser step (no half-summed gradients): asked for, or due
-        const stopHere = pending === 0 && batch < batches && stopNow();
+        // (distributed: asked in the next step's agreement instead, which saves a collective per step)
+        const stopHere = pending === 0 && batch < batches && !dp && asked();
         if (pending === 0 && batch < batches && (stopHere || (c.checkpointEvery > 0 && batch % c.checkpointEvery === 0 && guard.inRow === 0))) {
           state = { ...state, sampler: { epoch, batch }, epochLoss: { sum, counted } };
           saveLatest(state);

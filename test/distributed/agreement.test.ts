@@ -5,7 +5,9 @@
  *   skips that step (a rank that skipped its backward while the others all-reduced would hang them),
  *   so the weights are those of a 1-process run that skipped the same step. The workers are started
  *   as torchrun starts them (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT in the environment), which
- *   also covers joining without stad's launcher;
+ *   also covers joining without stad's launcher; the same with gradient accumulation, the NaN in a
+ *   batch that does not end its group (the rank's NaN gradients stay local until the group's last batch
+ *   averages them, src/distributed/step-agreement.ts);
  * - SIGINT to stad's launcher: passed to every worker once, the ranks stop after the same step, rank 0
  *   alone saves, the job exits 130, and `--resume` with the same launch finishes the run;
  * - the launcher killed with SIGKILL: its workers (in their own process group) stop by themselves.
@@ -90,6 +92,35 @@ test('a non-finite loss on one rank only: every rank skips the step (workers joi
   for (const [k, u] of x) {
     const v = y.get(k)!;
     // float32 sums in another order (all-reduce, SyncBatchNorm): rounding-level differences only
+    for (let i = 0; i < u.length; i++) worst = Math.max(worst, Math.abs(u[i]! - v[i]!) / (1e-3 + Math.abs(u[i]!)));
+  }
+  assert.ok(worst < 1e-3, `largest relative weight difference ${worst}`);
+});
+
+test('with gradient accumulation, a non-finite loss on one rank in a batch that does not end the group: every rank skips the group', { timeout: 600_000 }, async () => {
+  const n = samplesOfSplit(fx.dataset, 'train').length;
+  const global = n % 4 === 0 && n / 4 >= 4 ? 4 : 2;
+  assert.equal(n % global, 0, `${n} training keyframes`); // (an odd batch count ends the epoch on a group of 1, in both runs)
+  assert.ok(n / global >= 4, `${n / global} batches: groups of 2 batches, iteration 3 starts the second`);
+  // iteration 3 opens the second group of 2: rank 1's NaN gradients stay local until iteration 4 averages them
+  const one = join(fx.dir, 'acc-one');
+  const two = join(fx.dir, 'acc-two');
+  const r1 = runCli(['train', '--config', configFile('acc-one', { batchSize: global, accumulate: 2 }), '--out', one], { env: { CI: 'true', STAD_TEST_NONFINITE: '3' } });
+  assert.equal(r1.code, 0, r1.stderr);
+  const cfg = configFile('acc-two', { batchSize: global / 2, accumulate: 2, distributed: { syncBN: true, timeoutSec: 60 } });
+  const port = await freePort();
+  const common = { WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), LOCAL_WORLD_SIZE: '2' };
+  const args = ['train', '--config', cfg, '--out', two];
+  const [a, b] = await Promise.all([run(args, { ...common, RANK: '0', LOCAL_RANK: '0' }), run(args, { ...common, RANK: '1', LOCAL_RANK: '1', STAD_TEST_NONFINITE: '3' })]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  assert.deepEqual(metrics(two).filter((m) => m.type === 'skipped-step').map((m) => m.iter), [4]);
+  assert.deepEqual(metrics(one).filter((m) => m.type === 'skipped-step').map((m) => m.iter), [4]);
+  const x = weights(join(one, 'latest.safetensors'));
+  const y = weights(join(two, 'latest.safetensors'));
+  let worst = 0;
+  for (const [k, u] of x) {
+    const v = y.get(k)!;
     for (let i = 0; i < u.length; i++) worst = Math.max(worst, Math.abs(u[i]! - v[i]!) / (1e-3 + Math.abs(u[i]!)));
   }
   assert.ok(worst < 1e-3, `largest relative weight difference ${worst}`);
