@@ -272,9 +272,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           // no clips: every clip of the batch skipped (data.onBadClip)
           const t = b.clips.length === 0 ? null : stepTargets(c, b.clips, epoch, batch, dev, dp?.rank);
           const rois = t === null ? 0 : t.rois.shape[0];
-          const m = t === null ? 0 : lossRows(t); // RoIs that take part in the loss
-          // distributed: one collective per step decides what the ranks must do alike (src/distributed/step-agreement.ts)
-          const agreed = dp ? agreeOnStep(dp, { rois, lossRois: m, stop: pending === 0 && asked() }) : null;
+          // distributed: one collective per step decides what the ranks must do alike (src/distributed/step-agreement.ts);
+          // it needs this rank's loss RoIs before the forward pass (one host read: one process skips it)
+          const agreed = dp ? agreeOnStep(dp, { rois, lossRois: t === null ? 0 : lossRows(t), stop: pending === 0 && asked() }) : null;
           if (agreed?.stop) {
             stopBefore = true;
             return Number.NaN;
@@ -285,6 +285,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           b.release(); // x holds a copy: the loader may reuse the buffer
           const logits = forwardIn(c.amp, dev, () => det.forward(x, t!.rois)); // [K, numClasses] float32
           const li = lossInputs(logits, t!); // [M, numClasses - 1]
+          const m = li.logits.shape[0]; // RoIs that take part in the loss
           const total = agreed ? agreed.lossRois : m; // RoIs in the loss over all ranks
           if (total === 0) return Number.NaN; // no box takes part ('ignore' and no positives)
           const l = m > 0 ? loss(det.lossLogits(li.logits), li.targets) : null; // lossLogits: the reference's logit BatchNorm (identity when logitNorm is 'none')
