@@ -14,6 +14,9 @@ import sharp from 'sharp';
 import { UserError } from '../util/errors.js';
 import { requireFrameNumber } from './frame-number.js';
 import { decodeImage, imageDecoderAvailable, isJpegOrPng } from '../torch/image.js';
+import { probeVideo, type VideoInfo } from './video-probe.js';
+
+export { probeVideo };
 
 export interface Size {
   width: number;
@@ -145,29 +148,6 @@ export class ImageFolderSource implements FrameSource {
   }
 }
 
-interface VideoInfo extends Size {
-  fps: number;
-  numFrames: number;
-}
-
-/** Reads a video's size, frame rate and frame count with ffprobe. */
-export function probeVideo(file: string): VideoInfo {
-  if (!existsSync(file)) throw new UserError(`${file}: video file does not exist`);
-  const r = spawnSync(
-    'ffprobe',
-    ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=width,height,avg_frame_rate,r_frame_rate,nb_read_packets', '-of', 'json', file],
-    { encoding: 'utf8' },
-  );
-  if (r.error) throw new UserError(`ffprobe not found (install Debian's ffmpeg): ${r.error.message}`);
-  if (r.status !== 0) throw new UserError(`${file}: not a readable video: ${r.stderr.trim().split('\n')[0] ?? ''}`);
-  const s = (JSON.parse(r.stdout) as { streams?: Record<string, string | number>[] }).streams?.[0];
-  if (!s) throw new UserError(`${file}: no video stream`);
-  const rate = String(s.avg_frame_rate && s.avg_frame_rate !== '0/0' ? s.avg_frame_rate : s.r_frame_rate);
-  const [num, den] = rate.split('/').map(Number);
-  const fps = den ? num! / den : Number(num);
-  return { width: Number(s.width), height: Number(s.height), fps, numFrames: Number(s.nb_read_packets) };
-}
-
 /** Where each decoded frame of a video is: its presentation time and whether decoding can start there. */
 interface FrameIndex {
   /** Presentation time (seconds) of frame i, in decoding output order; NaN when the stream has none. */
@@ -217,7 +197,7 @@ export function indexVideoFrames(file: string): FrameIndex {
  * decode starts at the beginning: slower, never wrong.
  */
 export class VideoFileSource implements FrameSource {
-  private info: VideoInfo | undefined;
+  private info: (VideoInfo & { numFrames: number }) | undefined;
   private index: FrameIndex | undefined;
 
   constructor(
@@ -225,11 +205,14 @@ export class VideoFileSource implements FrameSource {
     readonly video: string = basename(file).replace(/\.[^.]+$/, ''),
   ) {}
 
-  private meta(): VideoInfo {
+  private meta(): VideoInfo & { numFrames: number } {
     if (!this.info) {
       const info = probeVideo(this.file);
-      this.index = indexVideoFrames(this.file);
-      this.info = { ...info, numFrames: this.index.times.length };
+      const index = indexVideoFrames(this.file);
+      // a damaged file ffprobe still opens may decode to nothing: no frame 0 to read, no range to sample
+      if (index.times.length === 0) throw new UserError(`${this.file}: video '${this.video}' has no decodable frame`);
+      this.index = index;
+      this.info = { ...info, numFrames: index.times.length };
     }
     return this.info;
   }
@@ -243,6 +226,7 @@ export class VideoFileSource implements FrameSource {
     return { width: m.width, height: m.height };
   }
 
+  /** Frames per second; 0 when the file gives none. */
   async fps(): Promise<number> {
     return this.meta().fps;
   }

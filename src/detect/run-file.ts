@@ -34,14 +34,17 @@ export interface DetectFileResult {
   files: string[];
 }
 
-/** Size, rate and frame count of a video file; a file ffmpeg cannot read is a UserError. */
-export function videoFacts(file: string): { size: Size; fps: number; numFrames: number } {
+/**
+ * Size, rate and frame count of a video file; a file ffmpeg cannot read is a UserError. The count is the
+ * packet count (null when ffprobe could not count): exact for an intact file, an estimate for a damaged one.
+ */
+export function videoFacts(file: string): { size: Size; fps: number; numFrames: number | null } {
   const info = probeVideo(file);
   if (!(info.width > 0 && info.height > 0)) throw new UserError(`${file}: no decodable video stream`);
   return { size: { width: info.width, height: info.height }, fps: info.fps > 0 ? info.fps : 25, numFrames: info.numFrames };
 }
 
-export async function detectFile(o: DetectFileOptions, facts: { size: Size; fps: number; numFrames: number }): Promise<DetectFileResult> {
+export async function detectFile(o: DetectFileOptions, facts: { size: Size; fps: number; numFrames: number | null }): Promise<DetectFileResult> {
   const { size, fps } = facts;
   const spec = { clipLen: o.model.input.frames, frameInterval: o.model.input.frameInterval };
   const half = Math.floor(spec.clipLen / 2) * spec.frameInterval; // frames before the point
@@ -119,11 +122,13 @@ export async function detectFile(o: DetectFileOptions, facts: { size: Size; fps:
       const keepFrom = (points.at(next) ?? last + 1) - half;
       for (const k of modelFrames.keys()) if (k < keepFrom) modelFrames.delete(k);
       await flush();
-      o.onProgress?.({ done: f.index + 1, total: Math.max(facts.numFrames, f.index + 1), info: `${predictions.length} predictions` });
+      o.onProgress?.({ done: f.index + 1, total: Math.max(facts.numFrames ?? 0, f.index + 1), info: `${predictions.length} predictions` });
     }
     await processDue(true);
     const missing = points.at(next);
-    if (missing !== null) throw new UserError(`${o.people.kind === 'file' ? o.people.file.path : o.input}: boxes at frame ${missing}, past the video's last frame ${last} (a boxes file for another video?)`);
+    // Points past the last decoded frame: an error for a boxes file's keyframes; for the built-in detector
+    // they come from the packet count, which a damaged file's decode can fall short of (not an error).
+    if (missing !== null && o.people.kind === 'file') throw new UserError(`${o.people.kind === 'file' ? o.people.file.path : o.input}: boxes at frame ${missing}, past the video's last frame ${last} (a boxes file for another video?)`);
     await flush();
     await encoder.close();
     const info = { input: o.input, videoId: o.videoId, checkpoint: o.checkpoint, boxes: o.people.kind === 'file' ? o.people.file.path : o.people.detector.name, classes: o.classes, scoreThreshold: o.scoreThreshold, width: size.width, height: size.height, fps, frames: last + 1 };

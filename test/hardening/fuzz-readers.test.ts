@@ -2,7 +2,8 @@
  * Property-based tests (fast-check) over the readers of files a user hands stad: VIA3 projects,
  * dataset.json, AVA CSVs, label maps, run configs, safetensors and .pth zips. Mutated, truncated and
  * random inputs and hostile keys are each read or rejected with a one-line UserError: never another
- * error type (an internal error), never a hang. A few hundred cases each by default;
+ * error type (an internal error), never a hang. Video files too (fuzz-video.ts): truncated and mutated
+ * videos of several codecs through every entry point that opens one. A few hundred cases each by default;
  * STAD_FUZZ_RUNS=5000 for a longer run. The last test prints the counts (fuzz-tally.ts);
  * STAD_FUZZ_SUMMARY=<file> writes them as the Markdown table of bench/RESULTS.md.
  */
@@ -22,8 +23,13 @@ import { readPthStateDict } from '../../src/serialization/pth.js';
 import { isUserError } from '../../src/util/errors.js';
 import { findConfigFile, loadRunConfig } from '../../src/train/config.js';
 import { FuzzTally } from './fuzz-tally.js';
+import { mutated } from './fuzz-mutations.js';
+import { fuzzVideoFiles, makeVideoSeeds } from './fuzz-video.js';
 
 const RUNS = Number(process.env.STAD_FUZZ_RUNS ?? 200);
+// Each video input spawns ffmpeg and ffprobe six times (about 1.5 s of CPU in all): a tenth as many, 20
+// by default (STAD_FUZZ_VIDEO_RUNS sets it apart).
+const VIDEO_RUNS = Number(process.env.STAD_FUZZ_VIDEO_RUNS ?? Math.max(10, Math.floor(RUNS / 10)));
 const HOSTILE = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', '../../x', '', '\u0000', '1e400', '-1'];
 
 const tally = new FuzzTally();
@@ -42,34 +48,6 @@ function readOrReject(reader: string, kind: string, read: () => unknown): void {
     return;
   }
   tally.add(reader, kind, 'read');
-}
-
-/** A mutated file and what was done to it (for the counts). */
-interface Mutation {
-  bytes: Uint8Array;
-  kind: 'truncated' | 'mutated bytes' | 'truncated + mutated' | 'unchanged';
-}
-
-/** Byte-level mutations of a valid file: truncation, flipped and inserted bytes. */
-function mutated(seed: Uint8Array): fc.Arbitrary<Mutation> {
-  return fc
-    .record({
-      cut: fc.integer({ min: 0, max: seed.length }),
-      edits: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()), { maxLength: 6 }),
-      truncate: fc.boolean(),
-    })
-    .map(({ cut, edits, truncate }): Mutation => {
-      const cutShort = truncate && cut < seed.length;
-      let b = Array.from(truncate ? seed.subarray(0, cut) : seed);
-      for (const [pos, byte, insert] of edits) {
-        if (b.length === 0) b = [byte];
-        const p = pos % b.length;
-        if (insert) b.splice(p, 0, byte);
-        else b[p] = byte;
-      }
-      const kind = cutShort ? (edits.length > 0 ? 'truncated + mutated' : 'truncated') : edits.length > 0 ? 'mutated bytes' : 'unchanged';
-      return { bytes: new Uint8Array(b), kind };
-    });
 }
 
 /** A JSON value with some object keys replaced by hostile ones (deep). */
@@ -171,6 +149,18 @@ test('fuzz: safetensors (mutated bytes and hostile tensor names) and .pth zips (
     t.cleanup();
   }
   assert.ok(true);
+});
+
+test('fuzz: video files (truncated, mutated; every entry point that opens a video)', async (t) => {
+  const d = tempDir();
+  try {
+    const { seeds, skipped } = makeVideoSeeds(d.dir);
+    for (const s of skipped) t.diagnostic(`seed left out, this ffmpeg cannot encode it: ${s}`);
+    assert.ok(seeds.length > 0, 'no seed video could be made (is ffmpeg installed?)');
+    await fuzzVideoFiles(seeds, d.dir, tally, VIDEO_RUNS);
+  } finally {
+    d.cleanup();
+  }
 });
 
 // last (a file's tests run in order): the counts of every test above, as diagnostics and $STAD_FUZZ_SUMMARY
