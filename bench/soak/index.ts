@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- soak [--steps 5000] [--every 100] [--warmup 500] [--batch-size 2] [--size 32] [--frames 4]`
+ * `npm run bench -- soak [--steps 5000] [--every 100] [--warmup 500] [--batch-size 2] [--size 32] [--frames 4] [--young held|free]`
  *
  * Memory over a long training run: `stad train`'s loop (loader, step, checkpoint every epoch, no
  * validation) on the CPU preset synth_tiny_bce's model (SlowOnly R18, 8 base channels: the smallest
@@ -9,6 +9,9 @@
  * each series must stay within 5 % of its first post-warm-up value (flat: nothing grows with the step
  * count). Batch, input size and frames are cut down from the preset (flags) so that 5,000 steps take
  * minutes, not hours, on the 2-core machine.
+ *
+ * V8's young generation is held at its start-up size first, as `stad train` does (src/util/young-generation.ts);
+ * `--young free` leaves it to V8's sizing (the control: its RSS swings with V8's new space).
  *
  * Prints the series summary, then last one JSON line of the figures. Exit code 1 when a series is not flat.
  */
@@ -20,6 +23,8 @@ import { generateSynthDataset } from '../../src/data/synth/generate.js';
 import { loadDataset } from '../../src/data/dataset.js';
 import { loadRunConfig } from '../../src/train/config.js';
 import { train } from '../../src/train/loop.js';
+import { processMemory, type ProcessMemory } from '../../src/util/process-memory.js';
+import { holdYoungGeneration } from '../../src/util/young-generation.js';
 
 interface Options {
   steps: number;
@@ -28,11 +33,12 @@ interface Options {
   batchSize: number;
   size: number;
   frames: number;
+  young: 'held' | 'free';
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { steps: 5000, every: 100, warmup: 500, batchSize: 2, size: 32, frames: 4 };
-  const flags = new Map<string, keyof Options>([
+  const o: Options = { steps: 5000, every: 100, warmup: 500, batchSize: 2, size: 32, frames: 4, young: 'held' };
+  const flags = new Map<string, Exclude<keyof Options, 'young'>>([
     ['--steps', 'steps'],
     ['--every', 'every'],
     ['--warmup', 'warmup'],
@@ -41,10 +47,14 @@ function parseArgs(argv: readonly string[]): Options {
     ['--frames', 'frames'],
   ]);
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--young' && (argv[i + 1] === 'held' || argv[i + 1] === 'free')) {
+      o.young = argv[++i] as Options['young'];
+      continue;
+    }
     const key = flags.get(argv[i]!);
     const n = Number(argv[i + 1]);
     if (!key || !Number.isInteger(n) || n < (key === 'warmup' ? 0 : 1)) {
-      throw new Error(`bench soak: ${argv[i]} ${argv[i + 1] ?? ''}: flags are ${[...flags.keys()].join(' ')} with a positive integer`);
+      throw new Error(`bench soak: ${argv[i]} ${argv[i + 1] ?? ''}: flags are ${[...flags.keys()].join(' ')} with a positive integer, --young held|free`);
     }
     o[key] = n;
     i++;
@@ -53,12 +63,8 @@ function parseArgs(argv: readonly string[]): Options {
   return o;
 }
 
-interface Sample {
-  step: number;
-  liveTensors: number;
-  nativeMB: number;
-  rssMB: number;
-}
+/** One sample: the tensors, and where the process's memory is (src/util/process-memory.ts). */
+type Sample = { step: number; seconds: number; liveTensors: number; nativeMB: number } & Omit<ProcessMemory, 'maps'> & Partial<NonNullable<ProcessMemory['maps']>>;
 
 /** Spread of a series after warm-up, relative to its first post-warm-up value. */
 function spread(xs: readonly number[]): { first: number; min: number; max: number; last: number; rel: number } {
@@ -70,6 +76,7 @@ function spread(xs: readonly number[]): { first: number; min: number; max: numbe
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  if (o.young === 'held') holdYoungGeneration();
   const dir = mkdtempSync(join(tmpdir(), 'stad-soak-'));
   const t0 = performance.now();
   try {
@@ -104,7 +111,8 @@ async function main(): Promise<void> {
           // garbage V8 has yet to collect (the first 5,000-step run, without it, swung by 10 %)
           (globalThis as { gc?: () => void }).gc?.();
           const m = torch.memory();
-          samples.push({ step: steps, liveTensors: m.liveTensors, nativeMB: m.bytes / 2 ** 20, rssMB: process.memoryUsage().rss / 2 ** 20 });
+          const { maps, ...pm } = processMemory();
+          samples.push({ step: steps, seconds: (performance.now() - t0) / 1000, liveTensors: m.liveTensors, nativeMB: m.bytes / 2 ** 20, ...pm, ...maps });
           if (process.stderr.isTTY || steps % (o.every * 10) === 0) process.stderr.write(`step ${steps}/${o.steps}: ${samples[samples.length - 1]!.rssMB.toFixed(1)} MB RSS\n`);
         }
       },
@@ -118,14 +126,17 @@ async function main(): Promise<void> {
       rssMB: spread(after.map((s) => s.rssMB)),
     };
     const flat = Object.values(series).every((s) => s.rel <= 0.05);
-    const rows = Object.entries(series).map(([k, s]) => `${k.padEnd(12)} ${s.first.toFixed(1).padStart(9)} ${s.min.toFixed(1).padStart(9)} ${s.max.toFixed(1).padStart(9)} ${s.last.toFixed(1).padStart(9)} ${(100 * s.rel).toFixed(2).padStart(7)}%`);
+    // where the RSS is (not part of the verdict: they say whose memory moved)
+    const parts = ['heapTotalMB', 'heapUsedMB', 'externalMB', 'arrayBuffersMB', 'brkHeapMB', 'anonMB', 'fileMB'] as const;
+    const memory = Object.fromEntries(parts.filter((k) => after.every((s) => s[k] !== undefined)).map((k) => [k, spread(after.map((s) => s[k]!))]));
+    const rows = Object.entries({ ...series, ...memory }).map(([k, s]) => `${k.padEnd(14)} ${s.first.toFixed(1).padStart(9)} ${s.min.toFixed(1).padStart(9)} ${s.max.toFixed(1).padStart(9)} ${s.last.toFixed(1).padStart(9)} ${(100 * s.rel).toFixed(2).padStart(7)}%`);
     process.stdout.write(
       [
-        `soak: ${steps} steps (${batchesPerEpoch} per epoch) of synth_tiny_bce's model at batch ${o.batchSize}, ${o.frames} frames of ${o.size} px; ${seconds.toFixed(0)} s; sampled every ${o.every}, warm-up ${o.warmup}`,
-        `series        first       min       max      last  spread (after warm-up)`,
+        `soak: ${steps} steps (${batchesPerEpoch} per epoch) of synth_tiny_bce's model at batch ${o.batchSize}, ${o.frames} frames of ${o.size} px; ${seconds.toFixed(0)} s; sampled every ${o.every}, warm-up ${o.warmup}; young generation ${o.young}`,
+        `series          first       min       max      last  spread (after warm-up)`,
         ...rows,
         `all within 5 %: ${flat ? 'yes' : 'NO'}`,
-        JSON.stringify({ bench: 'soak', steps, every: o.every, warmup: o.warmup, seconds: Math.round(seconds), flat, series, samples }),
+        JSON.stringify({ bench: 'soak', steps, young: o.young, every: o.every, warmup: o.warmup, seconds: Math.round(seconds), flat, series, memory, samples }),
       ].join('\n') + '\n',
     );
     if (!flat) process.exitCode = 1;
