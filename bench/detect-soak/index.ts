@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- detect-soak [--mode live|file] [--loops 5] [--rate 4] [--every 20] [--warmup 100]
- *   [--people builtin|fixed] [--checkpoint <file>] [--young held|free]`
+ *   [--people builtin|fixed] [--checkpoint <file>]`
  *
  * Memory of `stad detect` over a long input: OpenCV's street video vtest.avi (768x576, 10 fps, 795
  * frames) played --loops times in a row (ffmpeg -stream_loop), either
@@ -15,8 +15,8 @@
  * Every --every predictions it records live tensors, the bytes of their storages (native) and the
  * process RSS (after a full GC, so that garbage V8 has not collected yet does not count); after --warmup
  * predictions each series must stay within 5 % of its first post-warm-up value.
- * V8's young generation is held at its start-up size first, as `stad detect` does
- * (src/util/young-generation.ts); `--young free` leaves it to V8's sizing (the control).
+ * `npm run bench` starts it with V8's young generation fixed, as the `stad` command starts (YOUNG_GENERATION_FLAG,
+ * src/util/young-generation.ts); run without it (`node --expose-gc dist/bench/detect-soak/index.js`) for the control.
  * Prints the series summary, then last one JSON line. Exit code 1 when a series is not flat.
  */
 import { join } from 'node:path';
@@ -30,7 +30,6 @@ import { loadRunConfig } from '../../src/train/config.js';
 import { runDetect } from '../../src/detect/detect-run.js';
 import type { PersonBox, PersonDetector, RgbFrame } from '../../src/proposals/person-detector.js';
 import { processMemory, type ProcessMemory } from '../../src/util/process-memory.js';
-import { holdYoungGeneration } from '../../src/util/young-generation.js';
 
 const VTEST = '/usr/share/doc/opencv-doc/examples/data/vtest.avi';
 const VTEST_FRAMES = 795;
@@ -44,19 +43,17 @@ interface Options {
   warmup: number;
   people: 'builtin' | 'fixed';
   checkpoint: string | null;
-  young: 'held' | 'free';
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { mode: 'live', loops: 5, rate: 4, every: 20, warmup: 100, people: 'builtin', checkpoint: null, young: 'held' };
-  const usage = 'flags: --mode live|file --loops N --rate X --every N --warmup N --people builtin|fixed --checkpoint FILE --young held|free';
+  const o: Options = { mode: 'live', loops: 5, rate: 4, every: 20, warmup: 100, people: 'builtin', checkpoint: null };
+  const usage = 'flags: --mode live|file --loops N --rate X --every N --warmup N --people builtin|fixed --checkpoint FILE';
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, v] = [argv[i]!, argv[i + 1] ?? ''];
     const n = Number(v);
     if (flag === '--mode' && (v === 'live' || v === 'file')) o.mode = v;
     else if (flag === '--people' && (v === 'builtin' || v === 'fixed')) o.people = v;
     else if (flag === '--checkpoint' && v !== '') o.checkpoint = v;
-    else if (flag === '--young' && (v === 'held' || v === 'free')) o.young = v;
     else if (flag === '--rate' && n > 0) o.rate = n;
     else if ((flag === '--loops' || flag === '--every') && Number.isInteger(n) && n >= 1) o[flag === '--loops' ? 'loops' : 'every'] = n;
     else if (flag === '--warmup' && Number.isInteger(n) && n >= 0) o.warmup = n;
@@ -102,7 +99,6 @@ function randomCheckpoint(dir: string): string {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  if (o.young === 'held') holdYoungGeneration();
   if (!existsSync(VTEST)) throw new Error(`${VTEST} is absent (Debian package opencv-doc)`);
   const dir = mkdtempSync(join(tmpdir(), 'stad-detect-soak-'));
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -154,18 +150,18 @@ async function main(): Promise<void> {
     };
     const flat = Object.values(series).every((s) => s.rel <= 0.05);
     // where the RSS is (not part of the verdict: they say whose memory moved)
-    const parts = ['heapTotalMB', 'heapUsedMB', 'externalMB', 'arrayBuffersMB', 'brkHeapMB', 'anonMB', 'fileMB'] as const;
+    const parts = ['heapTotalMB', 'heapUsedMB', 'newSpaceMB', 'largeObjectMB', 'externalMB', 'arrayBuffersMB', 'brkHeapMB', 'anonMB', 'fileMB'] as const;
     const memory = Object.fromEntries(parts.filter((k) => after.every((s) => s[k] !== undefined)).map((k) => [k, spread(after.map((s) => s[k]!))]));
     const frames = r.kind === 'file' ? r.frames : r.stats.framesIn;
     const dropped = r.kind === 'live' ? r.stats.dropped : 0;
     const rows = Object.entries({ ...series, ...memory }).map(([k, s]) => `${k.padEnd(14)} ${s.first.toFixed(1).padStart(9)} ${s.min.toFixed(1).padStart(9)} ${s.max.toFixed(1).padStart(9)} ${s.last.toFixed(1).padStart(9)} ${(100 * s.rel).toFixed(2).padStart(7)}%`);
     process.stdout.write(
       [
-        `detect-soak (${o.mode}): vtest.avi x ${o.loops} (${o.loops * VTEST_FRAMES} frames${o.mode === 'live' ? ` sent at ${o.rate}x real time; ${frames} read, ${dropped} dropped` : `; ${frames} decoded`}), people: ${o.people}, ${count} predictions in ${seconds.toFixed(0)} s; sampled every ${o.every}, warm-up ${o.warmup}; young generation ${o.young}`,
+        `detect-soak (${o.mode}): vtest.avi x ${o.loops} (${o.loops * VTEST_FRAMES} frames${o.mode === 'live' ? ` sent at ${o.rate}x real time; ${frames} read, ${dropped} dropped` : `; ${frames} decoded`}), people: ${o.people}, ${count} predictions in ${seconds.toFixed(0)} s; sampled every ${o.every}, warm-up ${o.warmup}; V8 flags: ${process.execArgv.join(' ') || 'none'}`,
         `series          first       min       max      last  spread (after warm-up)`,
         ...rows,
         `all within 5 %: ${flat ? 'yes' : 'NO'}`,
-        JSON.stringify({ bench: 'detect-soak', young: o.young, mode: o.mode, loops: o.loops, rate: o.mode === 'live' ? o.rate : null, people: o.people, frames, dropped, predictions: count, every: o.every, warmup: o.warmup, seconds: Math.round(seconds), flat, series, memory, samples }),
+        JSON.stringify({ bench: 'detect-soak', v8Flags: process.execArgv, mode: o.mode, loops: o.loops, rate: o.mode === 'live' ? o.rate : null, people: o.people, frames, dropped, predictions: count, every: o.every, warmup: o.warmup, seconds: Math.round(seconds), flat, series, memory, samples }),
       ].join('\n') + '\n',
     );
     if (!flat) process.exitCode = 1;

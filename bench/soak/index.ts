@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- soak [--steps 5000] [--every 100] [--warmup 500] [--batch-size 2] [--size 32] [--frames 4] [--young held|free]`
+ * `npm run bench -- soak [--steps 5000] [--every 100] [--warmup 500] [--batch-size 2] [--size 32] [--frames 4]`
  *
  * Memory over a long training run: `stad train`'s loop (loader, step, checkpoint every epoch, no
  * validation) on the CPU preset synth_tiny_bce's model (SlowOnly R18, 8 base channels: the smallest
@@ -10,8 +10,8 @@
  * count). Batch, input size and frames are cut down from the preset (flags) so that 5,000 steps take
  * minutes, not hours, on the 2-core machine.
  *
- * V8's young generation is held at its start-up size first, as `stad train` does (src/util/young-generation.ts);
- * `--young free` leaves it to V8's sizing (the control: its RSS swings with V8's new space).
+ * `npm run bench` starts it with V8's young generation fixed, as the `stad` command starts (YOUNG_GENERATION_FLAG,
+ * src/util/young-generation.ts); run without it (`node --expose-gc dist/bench/soak/index.js`) for the control.
  *
  * Prints the series summary, then last one JSON line of the figures. Exit code 1 when a series is not flat.
  */
@@ -24,7 +24,6 @@ import { loadDataset } from '../../src/data/dataset.js';
 import { loadRunConfig } from '../../src/train/config.js';
 import { train } from '../../src/train/loop.js';
 import { processMemory, type ProcessMemory } from '../../src/util/process-memory.js';
-import { holdYoungGeneration } from '../../src/util/young-generation.js';
 
 interface Options {
   steps: number;
@@ -33,12 +32,11 @@ interface Options {
   batchSize: number;
   size: number;
   frames: number;
-  young: 'held' | 'free';
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { steps: 5000, every: 100, warmup: 500, batchSize: 2, size: 32, frames: 4, young: 'held' };
-  const flags = new Map<string, Exclude<keyof Options, 'young'>>([
+  const o: Options = { steps: 5000, every: 100, warmup: 500, batchSize: 2, size: 32, frames: 4 };
+  const flags = new Map<string, keyof Options>([
     ['--steps', 'steps'],
     ['--every', 'every'],
     ['--warmup', 'warmup'],
@@ -47,14 +45,10 @@ function parseArgs(argv: readonly string[]): Options {
     ['--frames', 'frames'],
   ]);
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--young' && (argv[i + 1] === 'held' || argv[i + 1] === 'free')) {
-      o.young = argv[++i] as Options['young'];
-      continue;
-    }
     const key = flags.get(argv[i]!);
     const n = Number(argv[i + 1]);
     if (!key || !Number.isInteger(n) || n < (key === 'warmup' ? 0 : 1)) {
-      throw new Error(`bench soak: ${argv[i]} ${argv[i + 1] ?? ''}: flags are ${[...flags.keys()].join(' ')} with a positive integer, --young held|free`);
+      throw new Error(`bench soak: ${argv[i]} ${argv[i + 1] ?? ''}: flags are ${[...flags.keys()].join(' ')} with a positive integer`);
     }
     o[key] = n;
     i++;
@@ -76,7 +70,6 @@ function spread(xs: readonly number[]): { first: number; min: number; max: numbe
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  if (o.young === 'held') holdYoungGeneration();
   const dir = mkdtempSync(join(tmpdir(), 'stad-soak-'));
   const t0 = performance.now();
   try {
@@ -127,16 +120,16 @@ async function main(): Promise<void> {
     };
     const flat = Object.values(series).every((s) => s.rel <= 0.05);
     // where the RSS is (not part of the verdict: they say whose memory moved)
-    const parts = ['heapTotalMB', 'heapUsedMB', 'externalMB', 'arrayBuffersMB', 'brkHeapMB', 'anonMB', 'fileMB'] as const;
+    const parts = ['heapTotalMB', 'heapUsedMB', 'newSpaceMB', 'largeObjectMB', 'externalMB', 'arrayBuffersMB', 'brkHeapMB', 'anonMB', 'fileMB'] as const;
     const memory = Object.fromEntries(parts.filter((k) => after.every((s) => s[k] !== undefined)).map((k) => [k, spread(after.map((s) => s[k]!))]));
     const rows = Object.entries({ ...series, ...memory }).map(([k, s]) => `${k.padEnd(14)} ${s.first.toFixed(1).padStart(9)} ${s.min.toFixed(1).padStart(9)} ${s.max.toFixed(1).padStart(9)} ${s.last.toFixed(1).padStart(9)} ${(100 * s.rel).toFixed(2).padStart(7)}%`);
     process.stdout.write(
       [
-        `soak: ${steps} steps (${batchesPerEpoch} per epoch) of synth_tiny_bce's model at batch ${o.batchSize}, ${o.frames} frames of ${o.size} px; ${seconds.toFixed(0)} s; sampled every ${o.every}, warm-up ${o.warmup}; young generation ${o.young}`,
+        `soak: ${steps} steps (${batchesPerEpoch} per epoch) of synth_tiny_bce's model at batch ${o.batchSize}, ${o.frames} frames of ${o.size} px; ${seconds.toFixed(0)} s; sampled every ${o.every}, warm-up ${o.warmup}; V8 flags: ${process.execArgv.join(' ') || 'none'}`,
         `series          first       min       max      last  spread (after warm-up)`,
         ...rows,
         `all within 5 %: ${flat ? 'yes' : 'NO'}`,
-        JSON.stringify({ bench: 'soak', steps, young: o.young, every: o.every, warmup: o.warmup, seconds: Math.round(seconds), flat, series, memory, samples }),
+        JSON.stringify({ bench: 'soak', steps, v8Flags: process.execArgv, every: o.every, warmup: o.warmup, seconds: Math.round(seconds), flat, series, memory, samples }),
       ].join('\n') + '\n',
     );
     if (!flat) process.exitCode = 1;

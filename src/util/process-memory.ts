@@ -8,6 +8,7 @@
  * Linux only (/proc/self/smaps); elsewhere the mapping split is null and only V8's figures are given.
  */
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
 
 const MB = 2 ** 20;
 
@@ -17,6 +18,9 @@ export interface ProcessMemory {
   /** V8's main-isolate heap: reserved (heapTotal) and in use (heapUsed), MB. */
   heapTotalMB: number;
   heapUsedMB: number;
+  /** Of heapTotal: V8's new space (the young generation, which V8 resizes) and the large-object space, MB. */
+  newSpaceMB: number;
+  largeObjectMB: number;
   /** Memory of C++ objects bound to JS objects that V8 knows of (Buffers, ArrayBuffers), MB. */
   externalMB: number;
   arrayBuffersMB: number;
@@ -59,10 +63,13 @@ function mappings(): ProcessMemory['maps'] {
 /** A sample of the process's memory (cost: one read of /proc/self/smaps, a few ms). */
 export function processMemory(): ProcessMemory {
   const m = process.memoryUsage();
+  const spaces = new Map(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size / MB]));
   return {
     rssMB: m.rss / MB,
     heapTotalMB: m.heapTotal / MB,
     heapUsedMB: m.heapUsed / MB,
+    newSpaceMB: spaces.get('new_space') ?? 0,
+    largeObjectMB: (spaces.get('large_object_space') ?? 0) + (spaces.get('new_large_object_space') ?? 0),
     externalMB: m.external / MB,
     arrayBuffersMB: m.arrayBuffers / MB,
     maps: mappings(),

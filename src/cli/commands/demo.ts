@@ -6,7 +6,6 @@
 import type { Command } from 'commander';
 import { intFlag } from '../flags.js';
 import { UserError } from '../../util/errors.js';
-import { holdYoungGeneration } from '../../util/young-generation.js';
 
 interface DemoFlags {
   full?: boolean;
@@ -24,7 +23,6 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'the demo folder (default runs/demo, or runs/demo-full with --full); run again to reuse its finished work')
     .option('--log-every <n>', 'off a terminal: one progress line every n training steps', '20')
     .action(async (flags: DemoFlags) => {
-      holdYoungGeneration(); // a long run: RSS must not swing with V8's new-space sizing (src/util/young-generation.ts)
       const logEvery = intFlag('--log-every', flags.logEvery, 1);
       const { DEMO_SIZES } = await import('../../demo/sizes.js');
       const env = process.env.STAD_DEMO_SIZE;

@@ -9,7 +9,6 @@
 import type { Command } from 'commander';
 import { UserError } from '../../util/errors.js';
 import { parseDeviceFlag, requireDevice } from '../device-flag.js';
-import { holdYoungGeneration } from '../../util/young-generation.js';
 
 interface DetectFlags {
   checkpoint: string;
@@ -48,7 +47,6 @@ export function registerDetect(program: Command): void {
     .option('--input-timeout <s>', 'live input: seconds without a frame that end the stream', '5')
     .option('--status-every <s>', 'live input: seconds between status lines', '5')
     .action(async (input: string, flags: DetectFlags) => {
-      holdYoungGeneration(); // a long run: RSS must not swing with V8's new-space sizing (src/util/young-generation.ts)
       const predictEvery = numberFlag('predict-every', flags.predictEvery, 1, 1e6, true);
       const scoreThreshold = numberFlag('score-thr', flags.scoreThr, 0, 1, false);
       const inputTimeout = numberFlag('input-timeout', flags.inputTimeout, 0.1, 3600, false);

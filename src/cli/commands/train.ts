@@ -11,7 +11,6 @@ import { intOption } from '../flags.js';
 import { UserError } from '../../util/errors.js';
 import type { TrainCommandFlags } from './train-run.js';
 import type { LaunchFlags } from './train-launch.js';
-import { holdYoungGeneration } from '../../util/young-generation.js';
 
 type TrainFlags = TrainCommandFlags;
 
@@ -46,7 +45,6 @@ export function registerTrain(program: Command): void {
     .option('--master-addr <host>', 'with --nproc-per-node: the rendezvous host (the machine of node rank 0)', '127.0.0.1')
     .option('--master-port <port>', 'with --nproc-per-node: the rendezvous port (default: a free one on one machine, 29500 across machines)', intOption('--master-port', 1))
     .action(async (flags: TrainFlags & LaunchFlags) => {
-      holdYoungGeneration(); // a long run: RSS must not swing with V8's new-space sizing (src/util/young-generation.ts)
       if (flags.nprocPerNode !== undefined) {
         const { runLauncher } = await import('./train-launch.js');
         await runLauncher(flags);
