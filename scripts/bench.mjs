@@ -16,5 +16,7 @@ if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- <name>   (available: ${available.join(', ') || 'none'})`);
   process.exit(2);
 }
-const r = spawnSync(process.execPath, ['--expose-gc', join(benchDir, name, 'index.js'), ...rest], { stdio: 'inherit', cwd: root });
+// The memory soaks run as the `stad` command does: with V8's young generation fixed (src/util/young-generation.ts).
+const v8Flags = ['soak', 'detect-soak'].includes(name) ? ['--max-semi-space-size=1'] : [];
+const r = spawnSync(process.execPath, ['--expose-gc', ...v8Flags, join(benchDir, name, 'index.js'), ...rest], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

@@ -15,6 +15,8 @@
  * Every --every predictions it records live tensors, the bytes of their storages (native) and the
  * process RSS (after a full GC, so that garbage V8 has not collected yet does not count); after --warmup
  * predictions each series must stay within 5 % of its first post-warm-up value.
+ * `npm run bench` starts it with V8's young generation fixed, as the `stad` command starts (YOUNG_GENERATION_FLAG,
+ * src/util/young-generation.ts); run without it (`node --expose-gc dist/bench/detect-soak/index.js`) for the control.
  * Prints the series summary, then last one JSON line. Exit code 1 when a series is not flat.
  */
 import { join } from 'node:path';
@@ -27,6 +29,7 @@ import { saveCheckpoint } from '../../src/nn/checkpoint.js';
 import { loadRunConfig } from '../../src/train/config.js';
 import { runDetect } from '../../src/detect/detect-run.js';
 import type { PersonBox, PersonDetector, RgbFrame } from '../../src/proposals/person-detector.js';
+import { processMemory, type ProcessMemory } from '../../src/util/process-memory.js';
 
 const VTEST = '/usr/share/doc/opencv-doc/examples/data/vtest.avi';
 const VTEST_FRAMES = 795;
@@ -71,13 +74,8 @@ class FixedPeople implements PersonDetector {
   dispose(): void {}
 }
 
-interface Sample {
-  prediction: number;
-  seconds: number;
-  liveTensors: number;
-  nativeMB: number;
-  rssMB: number;
-}
+/** One sample: the tensors, and where the process's memory is (src/util/process-memory.ts). */
+type Sample = { prediction: number; seconds: number; liveTensors: number; nativeMB: number } & Omit<ProcessMemory, 'maps'> & Partial<NonNullable<ProcessMemory['maps']>>;
 
 /** Spread of a series after warm-up, relative to its first post-warm-up value. */
 function spread(xs: readonly number[]): { first: number; min: number; max: number; last: number; rel: number } {
@@ -115,7 +113,8 @@ async function main(): Promise<void> {
       if (count % o.every !== 0) return;
       gc?.();
       const m = torch.memory();
-      samples.push({ prediction: count, seconds: (performance.now() - t0) / 1000, liveTensors: m.liveTensors, nativeMB: m.bytes / 2 ** 20, rssMB: process.memoryUsage().rss / 2 ** 20 });
+      const { maps, ...pm } = processMemory();
+      samples.push({ prediction: count, seconds: (performance.now() - t0) / 1000, liveTensors: m.liveTensors, nativeMB: m.bytes / 2 ** 20, ...pm, ...maps });
       if (count % (o.every * 10) === 0) process.stderr.write(`prediction ${count}: ${samples[samples.length - 1]!.rssMB.toFixed(1)} MB RSS, ${m.liveTensors} live tensors\n`);
     };
     const common = { checkpoint, out: join(dir, 'out'), predictEvery: 8, scoreThreshold: 0.5, contactSheet: false, device: 'cpu' as const, inputTimeout: 5, statusEvery: 30, onPrediction, onStatus: (l: string): void => {
@@ -150,16 +149,19 @@ async function main(): Promise<void> {
       rssMB: spread(after.map((s) => s.rssMB)),
     };
     const flat = Object.values(series).every((s) => s.rel <= 0.05);
+    // where the RSS is (not part of the verdict: they say whose memory moved)
+    const parts = ['heapTotalMB', 'heapUsedMB', 'newSpaceMB', 'largeObjectMB', 'externalMB', 'arrayBuffersMB', 'brkHeapMB', 'anonMB', 'fileMB'] as const;
+    const memory = Object.fromEntries(parts.filter((k) => after.every((s) => s[k] !== undefined)).map((k) => [k, spread(after.map((s) => s[k]!))]));
     const frames = r.kind === 'file' ? r.frames : r.stats.framesIn;
     const dropped = r.kind === 'live' ? r.stats.dropped : 0;
-    const rows = Object.entries(series).map(([k, s]) => `${k.padEnd(12)} ${s.first.toFixed(1).padStart(9)} ${s.min.toFixed(1).padStart(9)} ${s.max.toFixed(1).padStart(9)} ${s.last.toFixed(1).padStart(9)} ${(100 * s.rel).toFixed(2).padStart(7)}%`);
+    const rows = Object.entries({ ...series, ...memory }).map(([k, s]) => `${k.padEnd(14)} ${s.first.toFixed(1).padStart(9)} ${s.min.toFixed(1).padStart(9)} ${s.max.toFixed(1).padStart(9)} ${s.last.toFixed(1).padStart(9)} ${(100 * s.rel).toFixed(2).padStart(7)}%`);
     process.stdout.write(
       [
-        `detect-soak (${o.mode}): vtest.avi x ${o.loops} (${o.loops * VTEST_FRAMES} frames${o.mode === 'live' ? ` sent at ${o.rate}x real time; ${frames} read, ${dropped} dropped` : `; ${frames} decoded`}), people: ${o.people}, ${count} predictions in ${seconds.toFixed(0)} s; sampled every ${o.every}, warm-up ${o.warmup}`,
-        `series        first       min       max      last  spread (after warm-up)`,
+        `detect-soak (${o.mode}): vtest.avi x ${o.loops} (${o.loops * VTEST_FRAMES} frames${o.mode === 'live' ? ` sent at ${o.rate}x real time; ${frames} read, ${dropped} dropped` : `; ${frames} decoded`}), people: ${o.people}, ${count} predictions in ${seconds.toFixed(0)} s; sampled every ${o.every}, warm-up ${o.warmup}; V8 flags: ${process.execArgv.join(' ') || 'none'}`,
+        `series          first       min       max      last  spread (after warm-up)`,
         ...rows,
         `all within 5 %: ${flat ? 'yes' : 'NO'}`,
-        JSON.stringify({ bench: 'detect-soak', mode: o.mode, loops: o.loops, rate: o.mode === 'live' ? o.rate : null, people: o.people, frames, dropped, predictions: count, every: o.every, warmup: o.warmup, seconds: Math.round(seconds), flat, series, samples }),
+        JSON.stringify({ bench: 'detect-soak', v8Flags: process.execArgv, mode: o.mode, loops: o.loops, rate: o.mode === 'live' ? o.rate : null, people: o.people, frames, dropped, predictions: count, every: o.every, warmup: o.warmup, seconds: Math.round(seconds), flat, series, memory, samples }),
       ].join('\n') + '\n',
     );
     if (!flat) process.exitCode = 1;

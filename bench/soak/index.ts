@@ -10,6 +10,9 @@
  * count). Batch, input size and frames are cut down from the preset (flags) so that 5,000 steps take
  * minutes, not hours, on the 2-core machine.
  *
+ * `npm run bench` starts it with V8's young generation fixed, as the `stad` command starts (YOUNG_GENERATION_FLAG,
+ * src/util/young-generation.ts); run without it (`node --expose-gc dist/bench/soak/index.js`) for the control.
+ *
  * Prints the series summary, then last one JSON line of the figures. Exit code 1 when a series is not flat.
  */
 import { join } from 'node:path';
@@ -20,6 +23,7 @@ import { generateSynthDataset } from '../../src/data/synth/generate.js';
 import { loadDataset } from '../../src/data/dataset.js';
 import { loadRunConfig } from '../../src/train/config.js';
 import { train } from '../../src/train/loop.js';
+import { processMemory, type ProcessMemory } from '../../src/util/process-memory.js';
 
 interface Options {
   steps: number;
@@ -53,12 +57,8 @@ function parseArgs(argv: readonly string[]): Options {
   return o;
 }
 
-interface Sample {
-  step: number;
-  liveTensors: number;
-  nativeMB: number;
-  rssMB: number;
-}
+/** One sample: the tensors, and where the process's memory is (src/util/process-memory.ts). */
+type Sample = { step: number; seconds: number; liveTensors: number; nativeMB: number } & Omit<ProcessMemory, 'maps'> & Partial<NonNullable<ProcessMemory['maps']>>;
 
 /** Spread of a series after warm-up, relative to its first post-warm-up value. */
 function spread(xs: readonly number[]): { first: number; min: number; max: number; last: number; rel: number } {
@@ -104,7 +104,8 @@ async function main(): Promise<void> {
           // garbage V8 has yet to collect (the first 5,000-step run, without it, swung by 10 %)
           (globalThis as { gc?: () => void }).gc?.();
           const m = torch.memory();
-          samples.push({ step: steps, liveTensors: m.liveTensors, nativeMB: m.bytes / 2 ** 20, rssMB: process.memoryUsage().rss / 2 ** 20 });
+          const { maps, ...pm } = processMemory();
+          samples.push({ step: steps, seconds: (performance.now() - t0) / 1000, liveTensors: m.liveTensors, nativeMB: m.bytes / 2 ** 20, ...pm, ...maps });
           if (process.stderr.isTTY || steps % (o.every * 10) === 0) process.stderr.write(`step ${steps}/${o.steps}: ${samples[samples.length - 1]!.rssMB.toFixed(1)} MB RSS\n`);
         }
       },
@@ -118,14 +119,17 @@ async function main(): Promise<void> {
       rssMB: spread(after.map((s) => s.rssMB)),
     };
     const flat = Object.values(series).every((s) => s.rel <= 0.05);
-    const rows = Object.entries(series).map(([k, s]) => `${k.padEnd(12)} ${s.first.toFixed(1).padStart(9)} ${s.min.toFixed(1).padStart(9)} ${s.max.toFixed(1).padStart(9)} ${s.last.toFixed(1).padStart(9)} ${(100 * s.rel).toFixed(2).padStart(7)}%`);
+    // where the RSS is (not part of the verdict: they say whose memory moved)
+    const parts = ['heapTotalMB', 'heapUsedMB', 'newSpaceMB', 'largeObjectMB', 'externalMB', 'arrayBuffersMB', 'brkHeapMB', 'anonMB', 'fileMB'] as const;
+    const memory = Object.fromEntries(parts.filter((k) => after.every((s) => s[k] !== undefined)).map((k) => [k, spread(after.map((s) => s[k]!))]));
+    const rows = Object.entries({ ...series, ...memory }).map(([k, s]) => `${k.padEnd(14)} ${s.first.toFixed(1).padStart(9)} ${s.min.toFixed(1).padStart(9)} ${s.max.toFixed(1).padStart(9)} ${s.last.toFixed(1).padStart(9)} ${(100 * s.rel).toFixed(2).padStart(7)}%`);
     process.stdout.write(
       [
-        `soak: ${steps} steps (${batchesPerEpoch} per epoch) of synth_tiny_bce's model at batch ${o.batchSize}, ${o.frames} frames of ${o.size} px; ${seconds.toFixed(0)} s; sampled every ${o.every}, warm-up ${o.warmup}`,
-        `series        first       min       max      last  spread (after warm-up)`,
+        `soak: ${steps} steps (${batchesPerEpoch} per epoch) of synth_tiny_bce's model at batch ${o.batchSize}, ${o.frames} frames of ${o.size} px; ${seconds.toFixed(0)} s; sampled every ${o.every}, warm-up ${o.warmup}; V8 flags: ${process.execArgv.join(' ') || 'none'}`,
+        `series          first       min       max      last  spread (after warm-up)`,
         ...rows,
         `all within 5 %: ${flat ? 'yes' : 'NO'}`,
-        JSON.stringify({ bench: 'soak', steps, every: o.every, warmup: o.warmup, seconds: Math.round(seconds), flat, series, samples }),
+        JSON.stringify({ bench: 'soak', steps, v8Flags: process.execArgv, every: o.every, warmup: o.warmup, seconds: Math.round(seconds), flat, series, memory, samples }),
       ].join('\n') + '\n',
     );
     if (!flat) process.exitCode = 1;

@@ -3,12 +3,15 @@
  * whatever the main thread is doing (a forward pass blocks it for a while). It keeps only the newest
  * `capacity` frames; older ones are dropped and counted. The main thread pulls what it holds.
  *
- * Protocol: the main thread posts `{ type: 'pull' }` (answered as soon as there is at least one frame, or
- * the stream has ended) or `{ type: 'stop' }`; answers are `PullReply` with the frames' buffers transferred.
+ * Protocol: the main thread posts `{ type: 'pull', recycled }` (answered as soon as there is at least one
+ * frame, or the stream has ended; `recycled`: buffers of earlier frames it is done with, transferred back
+ * for reuse, raw-frame-splitter.ts) or `{ type: 'stop' }`; answers are `PullReply` with the frames'
+ * buffers transferred.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { spawn } from 'node:child_process';
 import { parseRawOutputStream } from './ffmpeg-stream-info.js';
+import { RawFrameSplitter } from './raw-frame-splitter.js';
 
 export interface LiveReaderConfig {
   /** ffmpeg's input options and `-i <input>`. */
@@ -19,6 +22,9 @@ export interface LiveReaderConfig {
   /** Seconds to wait for the first frame. */
   startTimeoutSeconds: number;
 }
+
+/** A message to the reader thread. */
+export type ReaderRequest = { type: 'pull'; recycled?: ArrayBuffer[] } | { type: 'stop' };
 
 export interface LiveFrame {
   index: number;
@@ -51,8 +57,8 @@ let ended: PullReply['ended'] = null;
 let queue: LiveFrame[] = [];
 let waiting = false;
 let stderr = ''; // ffmpeg's stderr up to the output stream's line (its size and rate), then its last 8 KiB
-let pending: Buffer[] = [];
-let pendingBytes = 0;
+let pending: Buffer[] = []; // ffmpeg's output before its frame size is known
+let splitter: RawFrameSplitter | null = null;
 let lastFrameAt = Date.now();
 
 const ff = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-nostats', '-v', 'info', ...cfg.inputArgs, '-map', '0:v:0', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -74,23 +80,26 @@ function finish(reason: NonNullable<PullReply['ended']>['reason'], message: stri
 }
 
 function takeFrames(): void {
-  const bytes = width * height * 3;
-  if (bytes === 0) return;
-  while (pendingBytes >= bytes) {
-    const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-    const data = new Uint8Array(bytes);
-    data.set(all.subarray(0, bytes));
-    const rest = all.subarray(bytes);
-    pending = rest.length > 0 ? [rest] : [];
-    pendingBytes = rest.length;
+  if (width === 0) return;
+  if (splitter === null) {
+    // frames in circulation: the queue, a reply in flight, the main thread's clip span, one being filled
+    splitter = new RawFrameSplitter(width * height * 3, 2 * cfg.capacity + 4);
+    const early = pending;
+    pending = [];
+    for (const c of early) addFrames(splitter.write(c));
+  }
+  reply();
+}
+
+function addFrames(done: ArrayBuffer[]): void {
+  for (const data of done) {
     lastFrameAt = Date.now();
-    queue.push({ index: received++, at: lastFrameAt, data: data.buffer });
+    queue.push({ index: received++, at: lastFrameAt, data });
     if (queue.length > cfg.capacity) {
-      queue.shift();
+      splitter!.recycle(queue.shift()!.data);
       dropped++;
     }
   }
-  reply();
 }
 
 /**
@@ -127,8 +136,8 @@ ff.stderr.on('data', (c: Buffer) => {
   } else stderr = (stderr + c.toString()).slice(-8192);
 });
 ff.stdout.on('data', (c: Buffer) => {
-  pending.push(c);
-  pendingBytes += c.length;
+  if (splitter === null) pending.push(c);
+  else addFrames(splitter.write(c));
   takeFrames();
 });
 ff.on('error', (e) => finish('error', `ffmpeg not found (install Debian's ffmpeg): ${e.message}`));
@@ -149,8 +158,9 @@ const watchdog = setInterval(() => {
   }
 }, 200);
 
-port.on('message', (m: { type: 'pull' | 'stop' }) => {
+port.on('message', (m: ReaderRequest) => {
   if (m.type === 'pull') {
+    for (const b of m.recycled ?? []) splitter?.recycle(b);
     waiting = true;
     reply();
   } else if (m.type === 'stop') {

@@ -17,7 +17,7 @@ import type { DetectRunBase } from './run-options.js';
 import { UserError } from '../util/errors.js';
 import { classifyClip } from './classify.js';
 import { liveInputArgs } from './live-input.js';
-import type { LiveReaderConfig, PullReply } from './live-reader-worker.js';
+import type { LiveReaderConfig, PullReply, ReaderRequest } from './live-reader-worker.js';
 import type { Prediction } from './outputs.js';
 import { LiveOutputs } from './live-outputs.js';
 import { PredictionPoints } from './person-boxes.js';
@@ -81,10 +81,15 @@ export async function detectLive(o: DetectLiveOptions): Promise<DetectLiveResult
     workerError = e;
     for (const r of replies.splice(0)) r({ frames: [], width: 0, height: 0, fps: 0, dropped: 0, received: 0, ended: { reason: 'error', message: e.message } });
   });
+  // Buffers of frames that left the ring, given back to the reader with the next pull for its next
+  // frames (raw-frame-splitter.ts: a fixed set of frame buffers rather than one new buffer per frame).
+  let recycled: ArrayBuffer[] = [];
   const pull = (): Promise<PullReply> =>
     new Promise((res) => {
       replies.push(res);
-      worker.postMessage({ type: 'pull' });
+      const request: ReaderRequest = { type: 'pull', recycled };
+      worker.postMessage(request, recycled);
+      recycled = [];
     });
 
   let stopRequested = false;
@@ -171,7 +176,11 @@ export async function detectLive(o: DetectLiveOptions): Promise<DetectLiveResult
         ring.set(f.index, { at: f.at, frame: { width: r.width, height: r.height, data: new Uint8Array(f.data) } });
         newest = f.index;
       }
-      for (const k of ring.keys()) if (k <= newest - span) ring.delete(k);
+      for (const [k, f] of ring) {
+        if (k > newest - span) continue;
+        ring.delete(k);
+        recycled.push(f.frame.data.buffer as ArrayBuffer); // nothing else holds it: predictions are awaited
+      }
       if (points) {
         // The newest point whose clip has arrived; older ones not yet done are skipped.
         const due = points.lastAtOrBefore(newest - after);
