@@ -48,6 +48,19 @@ function weights(path: string): Map<string, Float32Array> {
   return out;
 }
 
+/** The largest relative difference between two runs' final weights (float32 sums in another order,
+ * all-reduce and SyncBatchNorm, give rounding-level differences only). */
+function largestWeightDifference(runA: string, runB: string): number {
+  const x = weights(join(runA, 'latest.safetensors'));
+  const y = weights(join(runB, 'latest.safetensors'));
+  let worst = 0;
+  for (const [k, u] of x) {
+    const v = y.get(k)!;
+    for (let i = 0; i < u.length; i++) worst = Math.max(worst, Math.abs(u[i]! - v[i]!) / (1e-3 + Math.abs(u[i]!)));
+  }
+  return worst;
+}
+
 function metrics(run: string): { type: string; iter?: number; reason?: string }[] {
   return readFileSync(join(run, 'metrics.jsonl'), 'utf8')
     .trim()
@@ -86,14 +99,7 @@ test('a non-finite loss on one rank only: every rank skips the step (workers joi
   assert.deepEqual(skipped.map((m) => m.iter), [2], JSON.stringify(skipped));
   assert.match(skipped[0]!.reason!, /non-finite loss on another rank/);
   assert.deepEqual(metrics(one).filter((m) => m.type === 'skipped-step').map((m) => m.iter), [2]);
-  const x = weights(join(one, 'latest.safetensors'));
-  const y = weights(join(two, 'latest.safetensors'));
-  let worst = 0;
-  for (const [k, u] of x) {
-    const v = y.get(k)!;
-    // float32 sums in another order (all-reduce, SyncBatchNorm): rounding-level differences only
-    for (let i = 0; i < u.length; i++) worst = Math.max(worst, Math.abs(u[i]! - v[i]!) / (1e-3 + Math.abs(u[i]!)));
-  }
+  const worst = largestWeightDifference(one, two);
   assert.ok(worst < 1e-3, `largest relative weight difference ${worst}`);
 });
 
@@ -116,13 +122,7 @@ test('with gradient accumulation, a non-finite loss on one rank in a batch that 
   assert.equal(b.code, 0, b.stderr);
   assert.deepEqual(metrics(two).filter((m) => m.type === 'skipped-step').map((m) => m.iter), [4]);
   assert.deepEqual(metrics(one).filter((m) => m.type === 'skipped-step').map((m) => m.iter), [4]);
-  const x = weights(join(one, 'latest.safetensors'));
-  const y = weights(join(two, 'latest.safetensors'));
-  let worst = 0;
-  for (const [k, u] of x) {
-    const v = y.get(k)!;
-    for (let i = 0; i < u.length; i++) worst = Math.max(worst, Math.abs(u[i]! - v[i]!) / (1e-3 + Math.abs(u[i]!)));
-  }
+  const worst = largestWeightDifference(one, two);
   assert.ok(worst < 1e-3, `largest relative weight difference ${worst}`);
 });
 
