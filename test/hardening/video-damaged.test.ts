@@ -23,6 +23,16 @@ function encode(file: string, args: string[]): Buffer {
 }
 
 /** A one-line UserError naming `file`, from a sync call or a promise. */
+/** What f returns, or null when it refuses with a UserError (anything else thrown fails the test). */
+function valueOrUserError<T>(f: () => T): T | null {
+  try {
+    return f();
+  } catch (e) {
+    assert.ok(isUserError(e), String(e));
+    return null;
+  }
+}
+
 async function rejects(what: string, file: string, f: () => unknown, message?: RegExp): Promise<void> {
   try {
     await f();
@@ -76,20 +86,10 @@ test('an MKV cut inside its first frame: no packet count (null, not NaN), and th
     assert.ok(cluster > 0);
     const file = join(d.dir, 'cut.mkv');
     writeFileSync(file, mkv.subarray(0, cluster + 100));
-    let info: ReturnType<typeof probeVideo> | null = null;
-    try {
-      info = probeVideo(file);
-    } catch (e) {
-      assert.ok(isUserError(e), String(e));
-    }
+    const info = valueOrUserError(() => probeVideo(file));
     if (info) assert.ok(info.numFrames === null || Number.isInteger(info.numFrames), `numFrames ${info.numFrames}`);
     await rejects('frame source', file, () => new VideoFileSource(file).frameRange());
-    let facts: ReturnType<typeof videoFacts> | null = null;
-    try {
-      facts = videoFacts(file);
-    } catch (e) {
-      assert.ok(isUserError(e), String(e));
-    }
+    const facts = valueOrUserError(() => videoFacts(file));
     if (facts) assert.ok(facts.numFrames === null || Number.isInteger(facts.numFrames), `numFrames ${facts.numFrames}`);
   } finally {
     d.cleanup();
