@@ -23,10 +23,12 @@ import {
   linksTorchCuda,
   needsLibpython,
   operatorLibraryName,
+  torchLibraryPreloads,
   parseNeeded,
   torchvisionDirsFor,
   versionFromHeader,
   versionFromPy,
+  versionHeaderPaths,
 } from './lib/torch-install.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -101,13 +103,14 @@ function cxx11Abi(libDir) {
 }
 
 function torchVersionOf(torch) {
-  for (const h of [join(torch.includeDir, 'torch', 'csrc', 'api', 'include', 'torch', 'version.h'), join(torch.includeDir, 'torch', 'version.h')]) {
+  const candidates = versionHeaderPaths(torch.includeDir);
+  for (const h of candidates) {
     if (existsSync(h)) {
       const v = versionFromHeader(readFileSync(h, 'utf8'));
       if (v) return v;
     }
   }
-  console.error(`libtorch at ${torch.source}: no torch/version.h under ${torch.includeDir}`);
+  console.error(`libtorch at ${torch.source}: no TORCH_VERSION_MAJOR/MINOR in any of ${candidates.join(', ')}`);
   process.exit(2);
 }
 
@@ -155,13 +158,74 @@ function libpythonFor(tvPath) {
   return lib;
 }
 
+// What src/torch/library-files.ts loads before torchvision's libraries, one per line: 'global <libpython>'
+// (libtorch_python takes Python's symbols from the process), then 'local <library>' for each library of
+// the libtorch folder that torchvision needs and the binding does not load (torchLibraryPreloads).
+function torchvisionPreloads(tvPath, addonPath) {
+  if (!tvPath) return [];
+  const lines = [];
+  const libpython = libpythonFor(tvPath);
+  if (libpython) lines.push(`global ${libpython}`);
+  if (torch.libDir) {
+    const files = readdirSync(torch.libDir);
+    const neededOf = (name) => readelfNeeded(join(torch.libDir, name));
+    for (const name of torchLibraryPreloads(readelfNeeded(tvPath), readelfNeeded(addonPath), files, neededOf)) {
+      lines.push(`local ${join(torch.libDir, name)}`);
+    }
+  }
+  return lines;
+}
+
+// c10d's NCCL process group: built in when the libtorch has it (its libtorch_cuda exports
+// ProcessGroupNCCL) and the headers ProcessGroupNCCL.hpp includes are found (nccl.h, CUDA's runtime
+// headers). STAD_NCCL=0 leaves it out; STAD_NCCL=1 insists (an error when it cannot be built);
+// STAD_CUDA_INCLUDE (':'-separated) adds header folders to look in first.
+function ncclConfig(torch) {
+  const want = (process.env.STAD_NCCL ?? '').toUpperCase();
+  if (want === '0' || want === 'OFF') return { on: false, why: 'STAD_NCCL=0' };
+  const refuse = (why) => {
+    if (want === '1' || want === 'ON') {
+      console.error(`[build-native] STAD_NCCL=1, but NCCL cannot be built in: ${why}`);
+      process.exit(2);
+    }
+    return { on: false, why };
+  };
+  const cudaLib = torch.libDir ? join(torch.libDir, 'libtorch_cuda.so') : '';
+  if (!cudaLib || !existsSync(cudaLib)) return refuse('the libtorch has no libtorch_cuda');
+  const nm = spawnSync('sh', ['-c', 'nm -D --defined-only "$1" | grep -c ProcessGroupNCCL', 'sh', cudaLib], { encoding: 'utf8' });
+  if (!(Number(nm.stdout.trim()) > 0)) return refuse(`${cudaLib} has no ProcessGroupNCCL (a PyTorch built without NCCL)`);
+  const site = torch.torchDir ? dirname(torch.torchDir) : '';
+  const nvidia = site ? join(site, 'nvidia') : '';
+  const candidates = [
+    ...(process.env.STAD_CUDA_INCLUDE ?? '').split(':').filter(Boolean),
+    // a PyTorch wheel's CUDA packages: nvidia/nccl/include, nvidia/cu13/include (CUDA 13), nvidia/cuda_runtime/include (12) ...
+    ...(nvidia && existsSync(nvidia) ? readdirSync(nvidia).sort().map((d) => join(nvidia, d, 'include')) : []),
+    process.env.CUDA_HOME ? join(process.env.CUDA_HOME, 'include') : '',
+    '/usr/local/cuda/include',
+  ].filter((d) => d && existsSync(d));
+  const has = (h) => candidates.some((d) => existsSync(join(d, h)));
+  for (const h of ['nccl.h', 'cuda_runtime_api.h', 'crt/host_config.h']) {
+    if (!has(h)) return refuse(`${h} not found (looked in ${candidates.join(', ') || 'no folder'}; set STAD_CUDA_INCLUDE)`);
+  }
+  return { on: true, includes: [...new Set(candidates)] };
+}
+
 const torch = findTorch();
 const torchVersion = torchVersionOf(torch);
 const torchvisionLib = resolveTorchvision(torch, torchVersion);
 const nodeHeaders = findNodeHeaders();
 const addonApi = dirname(require.resolve('node-addon-api/package.json'));
-process.stderr.write(`[build-native] libtorch ${torchVersion}: ${torch.source}; torchvision: ${torchvisionLib || 'none'}\n`);
+const nccl = ncclConfig(torch);
+process.stderr.write(`[build-native] libtorch ${torchVersion}: ${torch.source}; torchvision: ${torchvisionLib || 'none'}; NCCL: ${nccl.on ? 'yes' : `no (${nccl.why})`}\n`);
 mkdirSync(buildDir, { recursive: true });
+// CMake keeps what it found in its cache (Torch_DIR, the direct-link fallback's settings): a build
+// folder configured for another libtorch would go on using that one. Start its configuration afresh.
+const builtFor = join(buildDir, 'torch-source.txt');
+if (existsSync(join(buildDir, 'CMakeCache.txt')) && (!existsSync(builtFor) || readFileSync(builtFor, 'utf8').trim() !== torch.source)) {
+  process.stderr.write(`[build-native] ${buildDir} was configured for another libtorch: configuring afresh\n`);
+  rmSync(join(buildDir, 'CMakeCache.txt'), { force: true });
+  rmSync(join(buildDir, 'CMakeFiles'), { recursive: true, force: true });
+}
 const configure = (extra) => [
   '-S', join(root, 'native'),
   '-B', buildDir,
@@ -174,6 +238,8 @@ const configure = (extra) => [
   `-DSTAD_TORCHVISION_LIB=${torchvisionLib}`,
   `-DSTAD_CXX_STANDARD=${cxxStandardFor(torchVersion)}`,
   `-DSTAD_NO_CUDA_MEMORY_STATS=${process.env.STAD_NO_CUDA_MEMORY_STATS === '1' ? 'ON' : 'OFF'}`,
+  `-DSTAD_NCCL=${nccl.on ? 'ON' : 'OFF'}`,
+  ...(nccl.on ? [`-DSTAD_NCCL_INCLUDE=${nccl.includes.join(';')}`] : []),
   ...extra,
 ];
 process.stderr.write(`[build-native] $ cmake ${configure([]).join(' ')}\n`);
@@ -194,4 +260,4 @@ if (torch.libDir && readdirSync(torch.libDir).some((f) => /^libtorch_cuda\.so/.t
   process.exit(2);
 }
 writeFileSync(join(buildDir, 'torch-source.txt'), torch.source + '\n');
-writeFileSync(join(buildDir, 'torchvision-preload.txt'), libpythonFor(torchvisionLib) + '\n');
+writeFileSync(join(buildDir, 'torchvision-preload.txt'), torchvisionPreloads(torchvisionLib, addonPath).join('\n') + '\n');

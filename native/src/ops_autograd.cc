@@ -1,6 +1,8 @@
 // Autograd: leaves that require gradients, backward, gradients, detaching, and the global grad mode.
 #include "args.h"
 
+#include <c10/core/GradMode.h>
+
 namespace stad {
 
 // (t, flag): in place, like tensor.requires_grad_(flag)
@@ -37,10 +39,10 @@ STAD_OP(retainGrad) {
 }
 STAD_OP(detach) { return a.ret(a.tensor(0).detach()); }
 STAD_OP(setGradEnabled) {
-  at::GradMode::set_enabled(a.boolean(0));
+  c10::GradMode::set_enabled(a.boolean(0));
   return a.env().Undefined();
 }
-STAD_OP(isGradEnabled) { return Napi::Boolean::New(a.env(), at::GradMode::is_enabled()); }
+STAD_OP(isGradEnabled) { return Napi::Boolean::New(a.env(), c10::GradMode::is_enabled()); }
 
 void registerAutogradOps(Napi::Env env, Napi::Object exports, TensorTable* table) {
   STAD_EXPORT(exports, setRequiresGrad); STAD_EXPORT(exports, backward); STAD_EXPORT(exports, grad);

@@ -13,6 +13,7 @@
 // Tensors must be CPU tensors for Gloo (CUDA tensors for NCCL). Collectives of several tensors flatten
 // them into one buffer per dtype (c10d's own flatten/unflatten helpers) and copy the results back.
 #include "args.h"
+#include "c10d_compat.h"
 
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
@@ -138,8 +139,12 @@ class InitWorker : public Napi::AsyncWorker {
         prefix = std::string("/worker/attempt_") + (attempt ? attempt : "0") + "/stad/";
       }
       auto store = c10::make_intrusive<c10d::PrefixStore>(prefix, tcp);
-      c10::intrusive_ptr<c10d::ProcessGroup> pg;
-      if (backend_ == "gloo") {
+      if (backend_ != "gloo" && backend_ != "nccl") throw std::invalid_argument("unknown backend '" + backend_ + "' (gloo, nccl)");
+      c10d_compat::Backends backends;
+      // Gloo for CPU tensors, in an NCCL group too where the libtorch can combine them (2.x): the
+      // host-side collectives (the byte all-gather) stay on the CPU. Each backend its own key prefix.
+      const bool gloo = backend_ == "gloo" || TORCH_VERSION_MAJOR >= 2;
+      if (gloo) {
 #ifdef USE_C10D_GLOO
         auto o = c10d::ProcessGroupGloo::Options::create(timeout_);
         // As torch.distributed: GLOO_SOCKET_IFNAME names the interface, else the address the host name resolves to.
@@ -147,21 +152,23 @@ class InitWorker : public Napi::AsyncWorker {
         o->devices.push_back(ifname && *ifname ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
                                                : c10d::ProcessGroupGloo::createDefaultDevice());
         o->threads = 2;
-        pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank_, size_, o);
+        auto glooStore = c10::make_intrusive<c10d::PrefixStore>("gloo/", store);
+        backends.cpu = c10::make_intrusive<c10d::ProcessGroupGloo>(glooStore, rank_, size_, o);
 #else
-        throw std::runtime_error("this build of the binding has no Gloo (libtorch's gloo headers were not found at build time)");
+        if (backend_ == "gloo") throw std::runtime_error("this build of the binding has no Gloo (libtorch's gloo headers were not found at build time)");
 #endif
-      } else if (backend_ == "nccl") {
+      }
+      if (backend_ == "nccl") {
 #ifdef USE_C10D_NCCL
         auto o = c10d::ProcessGroupNCCL::Options::create();
         o->timeout = timeout_;
-        pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank_, size_, o);
+        auto ncclStore = c10::make_intrusive<c10d::PrefixStore>("nccl/", store);
+        backends.cuda = c10::make_intrusive<c10d::ProcessGroupNCCL>(ncclStore, rank_, size_, o);
 #else
-        throw std::runtime_error("this build of the binding has no NCCL (build against a CUDA libtorch with STAD_NCCL=1)");
+        throw std::runtime_error("this build of the binding has no NCCL (it is built in against a CUDA libtorch with NCCL; STAD_NCCL=1 insists)");
 #endif
-      } else {
-        throw std::invalid_argument("unknown backend '" + backend_ + "' (gloo, nccl)");
       }
+      auto pg = c10d_compat::processGroup(store, rank_, size_, backends);
       auto& s = dist();
       s.store = tcp;
       s.pg = pg;
@@ -317,8 +324,7 @@ STAD_OP(distReducerCreate) {
   auto limits = std::get<1>(assigned);
   std::reverse(buckets.begin(), buckets.end());
   std::reverse(limits.begin(), limits.end());
-  s.reducer = std::make_unique<c10d::Reducer>(params, buckets, limits, s.pg, sparse, cap, findUnused,
-                                              /*gradient_as_bucket_view=*/false, std::unordered_map<size_t, std::string>(), kFirstBucket);
+  s.reducer = c10d_compat::reducer(params, buckets, limits, s.pg, sparse, cap, findUnused, kFirstBucket);
   return Napi::Number::New(a.env(), static_cast<double>(buckets.size()));
 }
 
@@ -344,6 +350,7 @@ STAD_OP(distReducerDestroy) {
 STAD_OP(distDestroy) {
   auto& s = dist();
   s.reducer.reset();
+  if (s.pg) c10d_compat::shutdown(*s.pg);
   s.pg.reset();
   s.store.reset();
   s.rank = -1;

@@ -18,6 +18,13 @@ export function chooseTorchvision(o: {
 export function cxxStandardFor(torchVersion: string): 17 | 20;
 export function linksTorchCuda(needed: readonly string[]): boolean;
 export function parseNeeded(readelfOutput: string): string[];
+export function versionHeaderPaths(includeDir: string, o?: { sep?: string }): string[];
 export function versionFromHeader(text: string): string | null;
 export function versionFromPy(text: string): string | null;
 export function needsLibpython(needed: readonly string[]): boolean;
+export function torchLibraryPreloads(
+  rootNeeded: readonly string[],
+  bindingNeeded: readonly string[],
+  libDirFiles: readonly string[],
+  neededOf: (name: string) => readonly string[],
+): string[];

@@ -39,9 +39,13 @@ export function torchvisionDirsFor(torch, { sep = '/' } = {}) {
   return [];
 }
 
-/** The compiled operator library among a torchvision folder's file names ('_C.so', '_C.cpython-311-....so'). */
+/**
+ * The compiled operator library among a torchvision folder's file names: '_C.so' or
+ * '_C.cpython-311-....so', and from torchvision 0.29 on '_C_stable.so' (its operators built on
+ * PyTorch's stable ABI; they register in the same dispatcher under the same names).
+ */
 export function operatorLibraryName(fileNames) {
-  return fileNames.find((f) => /^_C(\..*)?\.so$/.test(f)) ?? null;
+  return fileNames.find((f) => /^_C(\..*)?\.so$/.test(f)) ?? fileNames.find((f) => /^_C_stable(\..*)?\.so$/.test(f)) ?? null;
 }
 
 const TORCH_LIB = /^lib(c10|torch)(_[a-z0-9_]+)?\.so(\.[0-9.]+)?$/;
@@ -104,6 +108,16 @@ export function parseNeeded(readelfOutput) {
   return [...String(readelfOutput).matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
 }
 
+/**
+ * Where a libtorch's version macros may be, in the order to look: PyTorch 2.9+ keeps them in
+ * torch/headeronly/version.h (its api's torch/version.h only includes that file); 1.x and early 2.x in
+ * torch/csrc/api/include/torch/version.h.
+ */
+export function versionHeaderPaths(includeDir, { sep = '/' } = {}) {
+  const at = (...parts) => [includeDir.replace(/[\\/]+$/, ''), ...parts].join(sep);
+  return [at('torch', 'headeronly', 'version.h'), at('torch', 'csrc', 'api', 'include', 'torch', 'version.h'), at('torch', 'version.h')];
+}
+
 /** A version from torch's version.h (TORCH_VERSION_MAJOR/MINOR/PATCH), or null. */
 export function versionFromHeader(text) {
   const get = (k) => new RegExp(`#define\\s+TORCH_VERSION_${k}\\s+(\\d+)`).exec(text)?.[1];
@@ -123,4 +137,35 @@ export function versionFromPy(text) {
  */
 export function needsLibpython(needed) {
   return needed.some((n) => /^libtorch_python\.so/.test(n));
+}
+
+/**
+ * The libraries of the binding's libtorch folder that a torchvision library needs and the binding does
+ * not load itself, dependencies first: a wheel's torchvision needs libtorch.so and libtorch_python.so,
+ * which the binding does not link, and neither torchvision nor libtorch_python carries a run path to
+ * them (Python has imported torch before torchvision there). The dynamic loader would otherwise look
+ * for them in the system's folders, and find nothing (the GPU machines) or another installation's
+ * libtorch (Debian's, here): a second libtorch in the process.
+ *   rootNeeded: torchvision's DT_NEEDED names; bindingNeeded: the binding's;
+ *   libDirFiles: the file names in the libtorch folder; neededOf(name): a library's DT_NEEDED names there.
+ */
+export function torchLibraryPreloads(rootNeeded, bindingNeeded, libDirFiles, neededOf) {
+  const inDir = new Set(libDirFiles);
+  const loaded = new Set();
+  const markLoaded = (name) => {
+    if (!inDir.has(name) || loaded.has(name)) return;
+    loaded.add(name);
+    for (const n of neededOf(name)) markLoaded(n);
+  };
+  for (const n of bindingNeeded) markLoaded(n);
+  const order = [];
+  const seen = new Set();
+  const visit = (name) => {
+    if (!inDir.has(name) || loaded.has(name) || seen.has(name)) return;
+    seen.add(name);
+    for (const n of neededOf(name)) visit(n);
+    order.push(name);
+  };
+  for (const n of rootNeeded) visit(n);
+  return order;
 }

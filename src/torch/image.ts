@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { bindingPath, torchvisionImageLibrary, torchvisionPreload } from './library-files.js';
+import { bindingPath, torchvisionImageLibrary, loadTorchvisionPreloads } from './library-files.js';
 
 /** A decoded image: interleaved RGB, [height, width, 3] uint8. */
 export interface DecodedImage {
@@ -39,8 +39,7 @@ function load(): ImageBinding | null {
     const lib = cLibrary ? torchvisionImageLibrary(cLibrary) : undefined;
     if (!lib) return binding;
     try {
-      const preload = torchvisionPreload();
-      if (preload) b.loadLibrary(preload, true); // global: libtorch_python takes Python's symbols from the process
+      loadTorchvisionPreloads(b);
       b.loadLibrary(lib);
     } catch {
       return binding; // a torchvision built against another libtorch: callers fall back to their own decoder

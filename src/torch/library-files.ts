@@ -16,14 +16,41 @@ export function bindingPath(): string {
   return process.env.STAD_NATIVE ?? join(packageRoot, 'native', 'build', 'stad_native.node');
 }
 
+/** A library to load before torchvision's: `global` makes its symbols visible to later libraries. */
+export interface Preload {
+  path: string;
+  global: boolean;
+}
+
 /**
- * The libpython a wheel's torchvision needs loaded first (its libraries link libtorch_python, which takes
- * Python's symbols from the process), as scripts/build-native.mjs wrote it; '' when none is needed or
- * $STAD_TORCHVISION_LIB overrides the build's choice.
+ * What must be loaded before a wheel's torchvision libraries, as scripts/build-native.mjs wrote it: the
+ * libpython its libtorch_python takes Python's symbols from (global), then the libraries of the binding's
+ * own libtorch folder it needs that the binding does not link (libtorch.so, libtorch_python.so: without
+ * them the loader would search the system and find nothing, or another libtorch). Empty when none is
+ * needed or $STAD_TORCHVISION_LIB overrides the build's choice. A line without a mode (a build before
+ * the modes) is a libpython.
  */
-export function torchvisionPreload(): string {
+export function torchvisionPreloads(): Preload[] {
   const file = join(packageRoot, 'native', 'build', 'torchvision-preload.txt');
-  return !process.env.STAD_TORCHVISION_LIB && existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (process.env.STAD_TORCHVISION_LIB || !existsSync(file)) return [];
+  return parsePreloads(readFileSync(file, 'utf8'));
+}
+
+/** The lines of torchvision-preload.txt: 'global <path>', 'local <path>', or a bare path (global). */
+export function parsePreloads(text: string): Preload[] {
+  const out: Preload[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line) continue;
+    const m = /^(global|local) (.+)$/.exec(line);
+    out.push(m ? { path: m[2]!, global: m[1] === 'global' } : { path: line, global: true });
+  }
+  return out;
+}
+
+/** Loads torchvisionPreloads() in order through a binding's loadLibrary. */
+export function loadTorchvisionPreloads(b: { loadLibrary(path: string, global?: boolean): void }): void {
+  for (const p of torchvisionPreloads()) b.loadLibrary(p.path, p.global);
 }
 
 /**
@@ -34,6 +61,8 @@ export function torchvisionPreload(): string {
 export function torchvisionImageLibrary(cLibrary: string): string | undefined {
   const dir = dirname(cLibrary);
   if (!existsSync(dir)) return undefined;
-  const lib = readdirSync(dir).find((f) => /^image(\..*)?\.so$/.test(f));
+  // torchvision 0.29 on builds its image library on PyTorch's stable ABI as image_stable.so
+  const files = readdirSync(dir);
+  const lib = files.find((f) => /^image(\..*)?\.so$/.test(f)) ?? files.find((f) => /^image_stable(\..*)?\.so$/.test(f));
   return lib ? join(dir, lib) : undefined;
 }

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { defaultThreadCount } from '../util/cpu.js';
-import { bindingPath, torchvisionPreload } from './library-files.js';
+import { bindingPath, loadTorchvisionPreloads } from './library-files.js';
 
 export { packageRoot } from './library-files.js';
 
@@ -267,10 +267,9 @@ export function ensureVisionOps(): void {
         "torchvision's operator library was not found beside this libtorch when the binding was built (needed for RoIAlign): install the matching torchvision (Debian: python3-torchvision) and rebuild (npm run build), or set STAD_TORCHVISION_LIB",
       );
     }
-    // a wheel's torchvision needs libtorch_python, which takes Python's symbols from the process
-    // (scripts/build-native.mjs wrote which libpython, if any)
-    const preload = torchvisionPreload();
-    if (preload) native.loadLibrary(preload, true); // global: libtorch_python takes Python's symbols from the process
+    // a wheel's torchvision needs libpython and libraries of its libtorch folder that the binding does
+    // not link (scripts/build-native.mjs wrote which)
+    loadTorchvisionPreloads(native);
     native.loadLibrary(lib);
   }
   visionLoaded = true;

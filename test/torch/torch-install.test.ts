@@ -78,6 +78,9 @@ test('the operator library, versions, C++ standard and the libtorch_cuda check',
   assert.equal(lib.operatorLibraryName(['__init__.py', 'image.so', '_C.cpython-311-x86_64-linux-gnu.so']), '_C.cpython-311-x86_64-linux-gnu.so');
   assert.equal(lib.operatorLibraryName(['_C.so', 'version.py']), '_C.so');
   assert.equal(lib.operatorLibraryName(['__init__.py']), null);
+  // torchvision 0.29's operators on the stable ABI; its image library is not the operator library
+  assert.equal(lib.operatorLibraryName(['image_stable.so', '_C_stable.so', '__init__.py']), '_C_stable.so');
+  assert.equal(lib.operatorLibraryName(['_C_stable.so', '_C.so']), '_C.so');
   assert.equal(lib.versionFromHeader('#define TORCH_VERSION_MAJOR 1\n#define TORCH_VERSION_MINOR 13\n#define TORCH_VERSION_PATCH 0\n'), '1.13.0');
   assert.equal(lib.versionFromPy("__version__ = '0.14.1a0'\ngit_version = 'Unknown'\n"), '0.14.1a0');
   assert.equal(lib.cxxStandardFor('2.11.0'), 17);
@@ -92,4 +95,34 @@ test('the operator library, versions, C++ standard and the libtorch_cuda check',
 test("a wheel's torchvision needs libpython loaded first; Debian's does not", () => {
   assert.equal(lib.needsLibpython([...WHEEL_TV.needed, 'libtorch_python.so']), true);
   assert.equal(lib.needsLibpython(DEBIAN_TV.needed), false);
+});
+
+test("a wheel's torchvision gets the libtorch libraries the binding does not link preloaded from the binding's own folder, dependencies first", () => {
+  // torchvision 0.29's operator library and PyTorch 2.14's torch/lib, as readelf lists them
+  const needed = new Map<string, string[]>([
+    ['libc10.so', []],
+    ['libtorch_cpu.so', ['libc10.so', 'libgomp.so.1']],
+    ['libtorch_cuda.so', ['libtorch_cpu.so', 'libc10_cuda.so', 'libnccl.so.2']],
+    ['libc10_cuda.so', ['libc10.so']],
+    ['libtorch.so', ['libtorch_cpu.so', 'libtorch_cuda.so']],
+    ['libshm.so', ['libc10.so', 'libtorch_cpu.so']],
+    ['libtorch_python.so', ['libtorch.so', 'libshm.so', 'libtorch_cpu.so', 'libtorch_cuda.so', 'libc10.so']],
+  ]);
+  const files = [...needed.keys(), 'libgomp.so.1', 'libtorch_global_deps.so'];
+  const tv = ['libc10.so', 'libtorch.so', 'libtorch_cpu.so', 'libtorch_python.so', 'libcudart.so.13', 'libc10_cuda.so', 'libtorch_cuda.so', 'libstdc++.so.6'];
+  const binding = ['libc10.so', 'libtorch_cpu.so', 'libtorch_cuda.so', 'libc10_cuda.so', 'libstdc++.so.6'];
+  const order = lib.torchLibraryPreloads(tv, binding, files, (n) => needed.get(n) ?? []);
+  assert.deepEqual(order, ['libtorch.so', 'libshm.so', 'libtorch_python.so']);
+  // Debian's torchvision needs only what the binding links: nothing to preload
+  assert.deepEqual(lib.torchLibraryPreloads(['libc10.so.1.13', 'libtorch_cpu.so.1.13'], ['libc10.so.1.13', 'libtorch_cpu.so.1.13'], [], () => []), []);
+  // a cycle in DT_NEEDED (never in practice) ends
+  assert.deepEqual(lib.torchLibraryPreloads(['a.so'], [], ['a.so', 'b.so'], (n) => (n === 'a.so' ? ['b.so'] : ['a.so'])), ['b.so', 'a.so']);
+});
+
+test('the version macros are looked for where PyTorch 2.9+ keeps them first (torch/headeronly/version.h), then where 1.x and early 2.x did', () => {
+  const paths = lib.versionHeaderPaths('/t/include');
+  assert.deepEqual(paths, ['/t/include/torch/headeronly/version.h', '/t/include/torch/csrc/api/include/torch/version.h', '/t/include/torch/version.h']);
+  assert.equal(lib.versionFromHeader('#define TORCH_VERSION_MAJOR 2\n#define TORCH_VERSION_MINOR 14\n#define TORCH_VERSION_PATCH 1\n'), '2.14.1');
+  // the 2.14 api header only includes the other: no version in it
+  assert.equal(lib.versionFromHeader('#include <torch/headeronly/version.h>\n'), null);
 });
