@@ -11,7 +11,8 @@
 #   3. measures SlowFast R50 8x8x1 training throughput (clips/s; batch 16, 32x224x224) in float32 and
 #      bf16, stad (bench/gpu/index.ts) against the same model in PyTorch (bench/reference/train_step.py);
 #   4. prints one JSON line last: the ratios stad / PyTorch (goal >= 1.0) and what passed.
-# Must finish within 8 minutes including the build. bench/README.md has the `run` invocation.
+# Must finish within 8 minutes including the build. Prepare with bench/gpu-pack.sh; bench/RESULTS.md
+# (section gpu) has the `run` invocation.
 #
 #   bench/gpu.sh              # on the GPU machine
 #   bench/gpu.sh --dry-run    # here: the same steps on the CPU with tiny sizes and no rebuild
@@ -51,7 +52,11 @@ else
 fi
 if [ "$device" = cuda ] || [ "$rehearse" = 1 ]; then
   # shellcheck disable=SC1091
-  source .device-carry/env.sh || { echo '{"bench":"gpu","error":"no .device-carry/env.sh: run ../shared/tools/device-pack.sh and carry .device-carry"}'; exit 2; }
+  source .device-carry/env.sh || { echo '{"bench":"gpu","error":"no .device-carry/env.sh: run bench/gpu-pack.sh and carry .device-carry"}'; exit 2; }
+  # the runtime packages bench/gpu-pack.sh packed, where the working tree came without node_modules
+  if [ ! -f node_modules/node-addon-api/package.json ] && [ -f .device-carry/node_modules.tar.xz ]; then
+    tar -xJf .device-carry/node_modules.tar.xz || { echo '{"bench":"gpu","error":"cannot unpack .device-carry/node_modules.tar.xz"}'; exit 2; }
+  fi
   # 1. the binding, against the PyTorch of python3 (LIBTORCH from env.sh); a build folder that came
   # from another machine is no use here
   log "building the binding against $LIBTORCH"

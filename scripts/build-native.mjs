@@ -230,7 +230,9 @@ const configure = (extra) => [
   '-S', join(root, 'native'),
   '-B', buildDir,
   '-DCMAKE_BUILD_TYPE=Release',
-  `-DCMAKE_PREFIX_PATH=${torch.prefixPath}`,
+  // the libtorch's own folder too: TorchConfig.cmake's find_library calls search the prefixes' lib/
+  // before the system's, and a system libtorch (Debian's libc10.so) would otherwise be linked beside it
+  `-DCMAKE_PREFIX_PATH=${[torch.prefixPath, torch.libDir ? dirname(torch.libDir) : ''].filter(Boolean).join(';')}`,
   `-DNODE_API_HEADERS=${nodeHeaders}`,
   `-DNODE_ADDON_API_DIR=${addonApi}`,
   `-DSTAD_TORCH_SOURCE=${torch.source}`,
@@ -258,6 +260,18 @@ const addonPath = join(buildDir, 'stad_native.node');
 if (torch.libDir && readdirSync(torch.libDir).some((f) => /^libtorch_cuda\.so/.test(f)) && !linksTorchCuda(readelfNeeded(addonPath))) {
   console.error(`[build-native] ${addonPath} does not link libtorch_cuda although ${torch.libDir} has it: CUDA would report unavailable (see native/CMakeLists.txt, --no-as-needed)`);
   process.exit(2);
+}
+// Every libtorch library the binding links must be this libtorch's: one from another installation
+// would load two libtorches into the process.
+if (torch.libDir) {
+  const mine = new Set(readdirSync(torch.libDir));
+  const foreign = readelfNeeded(addonPath).filter((n) => /^lib(c10|torch)/.test(n) && !mine.has(n));
+  if (foreign.length > 0) {
+    console.error(`[build-native] ${addonPath} links ${foreign.join(', ')}, which ${torch.libDir} does not have: another libtorch installation was linked beside this one (see CMAKE_PREFIX_PATH above; the CMake cache is removed, so that the next build configures afresh)`);
+    rmSync(join(buildDir, 'CMakeCache.txt'), { force: true });
+    rmSync(addonPath, { force: true });
+    process.exit(2);
+  }
 }
 writeFileSync(join(buildDir, 'torch-source.txt'), torch.source + '\n');
 writeFileSync(join(buildDir, 'torchvision-preload.txt'), torchvisionPreloads(torchvisionLib, addonPath).join('\n') + '\n');

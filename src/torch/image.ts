@@ -35,7 +35,8 @@ function load(): ImageBinding | null {
   if (typeof b.decodeImage !== 'function') return binding;
   if (!b.hasOperator('image::decode_image')) {
     // beside the torchvision the build resolved for this libtorch (native.ts's findTorchvisionLibrary)
-    const cLibrary = process.env.STAD_TORCHVISION_LIB || b.torchvisionLibrary();
+    const override = process.env.STAD_TORCHVISION_LIB;
+    const cLibrary = override === 'none' ? '' : override || b.torchvisionLibrary();
     const lib = cLibrary ? torchvisionImageLibrary(cLibrary) : undefined;
     if (!lib) return binding;
     try {

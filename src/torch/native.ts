@@ -253,6 +253,8 @@ let visionLoaded = false;
  * libtorch into the process.
  */
 export function findTorchvisionLibrary(): string | undefined {
+  // 'none', as for the build: without torchvision
+  if (process.env.STAD_TORCHVISION_LIB === 'none') return undefined;
   if (process.env.STAD_TORCHVISION_LIB) return process.env.STAD_TORCHVISION_LIB;
   return native.torchvisionLibrary() || undefined;
 }
@@ -262,6 +264,9 @@ export function ensureVisionOps(): void {
   if (visionLoaded) return;
   if (!native.hasOperator('torchvision::roi_align')) {
     const lib = findTorchvisionLibrary();
+    if (!lib && process.env.STAD_TORCHVISION_LIB === 'none') {
+      throw new Error('STAD_TORCHVISION_LIB=none: without torchvision, RoIAlign and NMS are unavailable (unset it to use the torchvision the build found)');
+    }
     if (!lib) {
       throw new Error(
         "torchvision's operator library was not found beside this libtorch when the binding was built (needed for RoIAlign): install the matching torchvision (Debian: python3-torchvision) and rebuild (npm run build), or set STAD_TORCHVISION_LIB",
