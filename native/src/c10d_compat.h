@@ -51,13 +51,16 @@ template <typename PG = c10d::ProcessGroup>
 c10::intrusive_ptr<c10d::ProcessGroup> processGroup(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size,
                                                      const Backends& b) {
 #if TORCH_VERSION_MAJOR >= 2
-  static_assert(std::is_constructible_v<PG, c10::intrusive_ptr<c10d::Store>, int, int>,
-                "this libtorch's c10d::ProcessGroup has no (store, rank, size) constructor (PyTorch 2.2 or later is needed)");
-  auto pg = c10::make_intrusive<PG>(store, rank, size);
-  if (b.cpu) pg->setBackend(c10::DeviceType::CPU, PG::BackendType::GLOO, b.cpu);
-  if (b.cuda) pg->setBackend(c10::DeviceType::CUDA, PG::BackendType::NCCL, b.cuda);
-  pg->setDefaultBackend(b.cuda ? PG::BackendType::NCCL : PG::BackendType::GLOO);
-  return pg;
+  if constexpr (std::is_constructible_v<PG, c10::intrusive_ptr<c10d::Store>, int, int>) {
+    auto pg = c10::make_intrusive<PG>(store, rank, size);
+    if (b.cpu) pg->setBackend(c10::DeviceType::CPU, PG::BackendType::GLOO, b.cpu);
+    if (b.cuda) pg->setBackend(c10::DeviceType::CUDA, PG::BackendType::NCCL, b.cuda);
+    pg->setDefaultBackend(b.cuda ? PG::BackendType::NCCL : PG::BackendType::GLOO);
+    return pg;
+  } else {
+    // 2.0/2.1 took the group's options too: not supported (the binding still builds)
+    throw std::runtime_error("this libtorch's c10d::ProcessGroup has no (store, rank, size) constructor: multi-process training needs PyTorch 2.2 or later (or Debian's 1.13)");
+  }
 #else
   // 1.x: a group has exactly one backend, which is the process group itself
   (void)store; (void)rank; (void)size;
@@ -104,10 +107,14 @@ std::unique_ptr<R> reducer(std::vector<at::Tensor> params, std::vector<std::vect
   } else if constexpr (std::is_constructible_v<R, Tensors, Buckets, Limits, PG, Sparse, int64_t, bool, bool, Names, int64_t, bool>) {
     return std::make_unique<R>(std::move(params), std::move(buckets), std::move(limits), std::move(pg), std::move(sparse), cap,
                                findUnused, asView, Names(), firstCap, false);
-  } else {
+  } else if constexpr (std::is_constructible_v<R, Tensors, Buckets, Limits, PG, Sparse, int64_t, bool, bool, Names, int64_t>) {
     // 1.13 (and 2.0/2.1): per-bucket size limits after the bucket indices
     return std::make_unique<R>(std::move(params), std::move(buckets), std::move(limits), std::move(pg), std::move(sparse), cap,
                                findUnused, asView, Names(), firstCap);
+  } else {
+    // a libtorch whose constructor is none of these: the binding still builds (everything but
+    // multi-process training works), and distributed training says why it cannot run
+    throw std::runtime_error("this libtorch's c10d::Reducer has a constructor the binding does not know (native/src/c10d_compat.h): multi-process training is unavailable with it");
   }
 }
 
