@@ -91,8 +91,10 @@ if [ "$device" = cpu ] && [ "$rehearse" = 0 ]; then
 else
   tests=(dist/test/torch/*.test.js dist/test/nn/*.test.js dist/test/models/*.test.js dist/test/distributed/nccl.test.js)
 fi
-STAD_TEST_DEVICE=$device node --test --test-concurrency=1 --test-reporter=spec "${tests[@]}" > "$out/tests.log" 2>&1
+# bounded, so that the throughput is still measured within the run's time limit if a test hangs
+STAD_TEST_DEVICE=$device timeout "${STAD_GPU_TEST_TIMEOUT:-300}" node --test --test-concurrency=1 --test-reporter=spec "${tests[@]}" > "$out/tests.log" 2>&1
 tests_rc=$?
+[ "$tests_rc" = 124 ] && log "the tests ran past ${STAD_GPU_TEST_TIMEOUT:-300} s and were stopped" 
 grep -E '^ℹ (tests|pass|fail|skipped)|^✖|not ok' "$out/tests.log" | head -40 >&2
 parity=$(grep -q '✔ float32 steps on .* give the CPU.s losses' "$out/tests.log" && echo pass || { grep -q '﹣ float32 steps on' "$out/tests.log" && echo skipped || echo fail; })
 bf16=$(grep -q '✔ bf16 autocast: the tiny preset' "$out/tests.log" && echo pass || echo fail)
@@ -121,7 +123,7 @@ const [device, testsRc, parity, bf16, nccl, ncclTrain, builtNccl, builtStats, se
 const n = (x) => (x === "null" ? null : Number(x));
 const ratio = (a, b) => (n(a) === null || n(b) === null ? null : Number((n(a) / n(b)).toFixed(3)));
 console.log(JSON.stringify({
-  bench: "gpu", device, tests: testsRc === "0" ? "pass" : "fail", parity, bf16Step: bf16, nccl, ncclTrain,
+  bench: "gpu", device, tests: testsRc === "0" ? "pass" : testsRc === "124" ? "timeout" : "fail", parity, bf16Step: bf16, nccl, ncclTrain,
   built: { nccl: JSON.parse(builtNccl), cudaMemoryStats: JSON.parse(builtStats) },
   clipsPerSec: { stadFloat32: n(sf), torchFloat32: n(rf), stadBf16: n(sb), torchBf16: n(rb) },
   ratioFloat32: ratio(sf, rf), ratioBf16: ratio(sb, rb), seconds: Number(seconds),

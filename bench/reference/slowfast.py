@@ -178,7 +178,12 @@ class AVARoIHead(nn.Module):
     def forward(self, feats, rois):
         # Temporal average per pathway, then concatenate channels (mmaction2's SingleRoIExtractor3D).
         feat = torch.cat([f.mean(2) for f in feats], 1)
-        roi_feats = roi_align(feat, rois, self.output_size, self.spatial_scale, sampling_ratio=0, aligned=True)
+        if feat.dtype != rois.dtype:
+            # under autocast: what torchvision's own autocast kernel does on CUDA (float32, then back),
+            # which older torchvisions (Debian's 0.14) do not register for the CPU
+            roi_feats = roi_align(feat.float(), rois.float(), self.output_size, self.spatial_scale, sampling_ratio=0, aligned=True).to(feat.dtype)
+        else:
+            roi_feats = roi_align(feat, rois, self.output_size, self.spatial_scale, sampling_ratio=0, aligned=True)
         return self.bbox_head(roi_feats)
 
 
