@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSafetensors } from '../../src/serialization/safetensors.js';
+import { checkpointWeights } from './checkpoint-weights.js';
 import { samplesOfSplit } from '../../src/data/samples.js';
 import { freePort } from '../../src/distributed/launcher.js';
 import { repoRoot, runCli } from '../helpers.js';
@@ -39,20 +39,11 @@ function configFile(name: string, over: Record<string, unknown>): string {
   return p;
 }
 
-function weights(path: string): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, t] of Object.entries(readSafetensors(path).tensors)) {
-    if (t.dtype !== 'F32') continue;
-    out.set(k, new Float32Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength)));
-  }
-  return out;
-}
-
 /** The largest relative difference between two runs' final weights (float32 sums in another order,
  * all-reduce and SyncBatchNorm, give rounding-level differences only). */
 function largestWeightDifference(runA: string, runB: string): number {
-  const x = weights(join(runA, 'latest.safetensors'));
-  const y = weights(join(runB, 'latest.safetensors'));
+  const x = checkpointWeights(join(runA, 'latest.safetensors'));
+  const y = checkpointWeights(join(runB, 'latest.safetensors'));
   let worst = 0;
   for (const [k, u] of x) {
     const v = y.get(k)!;

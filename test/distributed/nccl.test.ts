@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import * as torch from '../../src/torch/index.js';
 import { processGroupInfo } from '../../src/torch/distributed.js';
 import { launchWorkers } from '../../src/distributed/launcher.js';
-import { readSafetensors } from '../../src/serialization/safetensors.js';
+import { checkpointWeights } from './checkpoint-weights.js';
 import { runCli, tempDir, testDevice } from '../helpers.js';
 import { tinyConfig, tinyDataset } from '../train/fixture.js';
 
@@ -57,15 +57,6 @@ before(async () => {
 });
 after(() => fx?.cleanup());
 
-function weights(path: string): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, t] of Object.entries(readSafetensors(path).tensors)) {
-    if (t.dtype !== 'F32') continue;
-    out.set(k, new Float32Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength)));
-  }
-  return out;
-}
-
 test('stad train with distributed.backend "nccl" (1 process per GPU) trains the weights of a plain run on the GPU', { skip, timeout: 480_000 }, () => {
   const f = fx!;
   const config = (name: string, over: Record<string, unknown>): string => {
@@ -85,8 +76,8 @@ test('stad train with distributed.backend "nccl" (1 process per GPU) trains the 
   });
   assert.equal(r2.code, 0, r2.stderr);
   assert.match(r2.stderr, /distributed: 1 process/);
-  const a = weights(join(plain, 'latest.safetensors'));
-  const b = weights(join(nccl, 'latest.safetensors'));
+  const a = checkpointWeights(join(plain, 'latest.safetensors'));
+  const b = checkpointWeights(join(nccl, 'latest.safetensors'));
   assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
   // Sums in another order (GPU kernels with atomic additions: RoIAlign's backward, some cuDNN
   // algorithms; the worker's own thread count) move small elements by rounding: each tensor's largest

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSafetensors } from '../../src/serialization/safetensors.js';
+import { checkpointWeights } from './checkpoint-weights.js';
 import { samplesOfSplit } from '../../src/data/samples.js';
 import { repoRoot, runCli } from '../helpers.js';
 import { tinyConfig, tinyDataset } from '../train/fixture.js';
@@ -33,15 +33,6 @@ function configFile(name: string, over: Record<string, unknown>): string {
   const p = join(fx.dir, `${name}.json`);
   writeFileSync(p, JSON.stringify(c));
   return p;
-}
-
-function weights(path: string): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, t] of Object.entries(readSafetensors(path).tensors)) {
-    if (t.dtype !== 'F32') continue;
-    out.set(k, new Float32Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength)));
-  }
-  return out;
 }
 
 function lastVal(run: string): number {
@@ -64,8 +55,8 @@ test('2 processes with 2 clips each train the same weights as 1 process with 4 (
   assert.equal(r2.code, 0, r2.stderr);
   assert.match(r2.stderr, /distributed: 2 processes x \d clips/);
   assert.match(r2.stderr, /\[rank 1\] rank 1 of 2/);
-  const a = weights(join(one, 'latest.safetensors'));
-  const b = weights(join(two, 'latest.safetensors'));
+  const a = checkpointWeights(join(one, 'latest.safetensors'));
+  const b = checkpointWeights(join(two, 'latest.safetensors'));
   assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
   let worst = 0;
   for (const [k, x] of a) {
