@@ -161,15 +161,14 @@ function libpythonFor(tvPath) {
 // What src/torch/library-files.ts loads before torchvision's libraries, one per line: 'global <libpython>'
 // (libtorch_python takes Python's symbols from the process), then 'local <library>' for each library of
 // the libtorch folder that torchvision needs and the binding does not load (torchLibraryPreloads).
-function torchvisionPreloads(tvPath, addonPath) {
+function torchvisionPreloads(tvPath, addonNeeded, libDirFiles) {
   if (!tvPath) return [];
   const lines = [];
   const libpython = libpythonFor(tvPath);
   if (libpython) lines.push(`global ${libpython}`);
   if (torch.libDir) {
-    const files = readdirSync(torch.libDir);
     const neededOf = (name) => readelfNeeded(join(torch.libDir, name));
-    for (const name of torchLibraryPreloads(readelfNeeded(tvPath), readelfNeeded(addonPath), files, neededOf)) {
+    for (const name of torchLibraryPreloads(readelfNeeded(tvPath), addonNeeded, libDirFiles, neededOf)) {
       lines.push(`local ${join(torch.libDir, name)}`);
     }
   }
@@ -257,15 +256,17 @@ if (spawnSync('cmake', configure([]), { stdio: 'inherit', cwd: root }).status !=
 sh('cmake', ['--build', buildDir, '--config', 'Release', '-j', String(Math.max(1, Math.min(16, (await import("node:os")).cpus().length)))]);
 // A libtorch with CUDA must give a binding that loads libtorch_cuda, or CUDA reports unavailable.
 const addonPath = join(buildDir, 'stad_native.node');
-if (torch.libDir && readdirSync(torch.libDir).some((f) => /^libtorch_cuda\.so/.test(f)) && !linksTorchCuda(readelfNeeded(addonPath))) {
+const addonNeeded = readelfNeeded(addonPath);
+const libDirFiles = torch.libDir ? readdirSync(torch.libDir) : [];
+if (libDirFiles.some((f) => /^libtorch_cuda\.so/.test(f)) && !linksTorchCuda(addonNeeded)) {
   console.error(`[build-native] ${addonPath} does not link libtorch_cuda although ${torch.libDir} has it: CUDA would report unavailable (see native/CMakeLists.txt, --no-as-needed)`);
   process.exit(2);
 }
 // Every libtorch library the binding links must be this libtorch's: one from another installation
 // would load two libtorches into the process.
 if (torch.libDir) {
-  const mine = new Set(readdirSync(torch.libDir));
-  const foreign = readelfNeeded(addonPath).filter((n) => /^lib(c10|torch)/.test(n) && !mine.has(n));
+  const mine = new Set(libDirFiles);
+  const foreign = addonNeeded.filter((n) => /^lib(c10|torch)/.test(n) && !mine.has(n));
   if (foreign.length > 0) {
     console.error(`[build-native] ${addonPath} links ${foreign.join(', ')}, which ${torch.libDir} does not have: another libtorch installation was linked beside this one (see CMAKE_PREFIX_PATH above; the CMake cache is removed, so that the next build configures afresh)`);
     rmSync(join(buildDir, 'CMakeCache.txt'), { force: true });
@@ -274,4 +275,4 @@ if (torch.libDir) {
   }
 }
 writeFileSync(join(buildDir, 'torch-source.txt'), torch.source + '\n');
-writeFileSync(join(buildDir, 'torchvision-preload.txt'), torchvisionPreloads(torchvisionLib, addonPath).join('\n') + '\n');
+writeFileSync(join(buildDir, 'torchvision-preload.txt'), torchvisionPreloads(torchvisionLib, addonNeeded, libDirFiles).join('\n') + '\n');

@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { bindingPath, torchvisionImageLibrary, loadTorchvisionPreloads } from './library-files.js';
+import { bindingPath, chosenTorchvisionLibrary, torchvisionImageLibrary, loadTorchvisionPreloads } from './library-files.js';
 
 /** A decoded image: interleaved RGB, [height, width, 3] uint8. */
 export interface DecodedImage {
@@ -35,8 +35,7 @@ function load(): ImageBinding | null {
   if (typeof b.decodeImage !== 'function') return binding;
   if (!b.hasOperator('image::decode_image')) {
     // beside the torchvision the build resolved for this libtorch (native.ts's findTorchvisionLibrary)
-    const override = process.env.STAD_TORCHVISION_LIB;
-    const cLibrary = override === 'none' ? '' : override || b.torchvisionLibrary();
+    const cLibrary = chosenTorchvisionLibrary(() => b.torchvisionLibrary());
     const lib = cLibrary ? torchvisionImageLibrary(cLibrary) : undefined;
     if (!lib) return binding;
     try {

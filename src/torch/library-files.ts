@@ -16,6 +16,16 @@ export function bindingPath(): string {
   return process.env.STAD_NATIVE ?? join(packageRoot, 'native', 'build', 'stad_native.node');
 }
 
+/**
+ * torchvision's operator library: $STAD_TORCHVISION_LIB ('none': without torchvision, as for the build),
+ * else the one the build resolved (`buildChoice`, '' for none).
+ */
+export function chosenTorchvisionLibrary(buildChoice: () => string): string | undefined {
+  const override = process.env.STAD_TORCHVISION_LIB;
+  if (override === 'none') return undefined;
+  return override || buildChoice() || undefined;
+}
+
 /** A library to load before torchvision's: `global` makes its symbols visible to later libraries. */
 export interface Preload {
   path: string;

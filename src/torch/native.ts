@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { defaultThreadCount } from '../util/cpu.js';
-import { bindingPath, loadTorchvisionPreloads } from './library-files.js';
+import { bindingPath, chosenTorchvisionLibrary, loadTorchvisionPreloads } from './library-files.js';
 
 export { packageRoot } from './library-files.js';
 
@@ -253,10 +253,7 @@ let visionLoaded = false;
  * libtorch into the process.
  */
 export function findTorchvisionLibrary(): string | undefined {
-  // 'none', as for the build: without torchvision
-  if (process.env.STAD_TORCHVISION_LIB === 'none') return undefined;
-  if (process.env.STAD_TORCHVISION_LIB) return process.env.STAD_TORCHVISION_LIB;
-  return native.torchvisionLibrary() || undefined;
+  return chosenTorchvisionLibrary(() => native.torchvisionLibrary());
 }
 
 /** Loads torchvision's operators (roi_align, nms) into libtorch's dispatcher once. */
